@@ -1,0 +1,1 @@
+"""Numba kernels of the hydraulic core (nopython, cache=True, plain arrays only)."""

@@ -1,0 +1,475 @@
+"""Headloss and matrix coefficients of the linearised network equations.
+
+Port of the semantics of EPANET 2.2's ``hydcoeffs.c``: every link gets P = 1/(headloss
+gradient) and Y = headloss/gradient; nodes add demand, emitter, leakage and valve terms.
+Unsupplied junctions (cut off from every tank and reservoir) are decoupled: their rows
+become identity rows holding a prescribed head and their demands are zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .constants import (
+    CBIG,
+    CLOSED,
+    CONST_HP,
+    CSMALL,
+    CUSTOM,
+    CVPIPE,
+    DDA,
+    DW,
+    FCV,
+    GPV,
+    MISSING,
+    NOCURVE,
+    PBV,
+    PIPE,
+    PRV,
+    PSV,
+    PUMP,
+    TCV,
+    TINY,
+)
+
+# Darcy-Weisbach friction factor constants (EPANET hydcoeffs.c)
+A1 = 3.14159265358979323850e03
+A2 = 1.57079632679489661930e03
+A8 = 4.61841319859066668690e00
+A9 = -8.68588963806503655300e-01
+AB = 3.28895476345399058690e-03
+AC = -5.14214965799093883760e-03
+PI = 3.141592654
+
+
+@njit(cache=True)
+def curve_coeff(net, c, q):
+    """Intercept h0 (ft) and slope r (ft/cfs) of curve ``c`` segment containing ``q``."""
+    p0 = net.cur_ptr[c]
+    npts = net.cur_ptr[c + 1] - p0
+    k2 = 0
+    while k2 < npts and net.cur_x[p0 + k2] < q:
+        k2 += 1
+    if k2 == 0:
+        k2 = 1
+    elif k2 == npts:
+        k2 -= 1
+    k1 = k2 - 1
+    x1 = net.cur_x[p0 + k1]
+    x2 = net.cur_x[p0 + k2]
+    y1 = net.cur_y[p0 + k1]
+    y2 = net.cur_y[p0 + k2]
+    r = (y2 - y1) / (x2 - x1)
+    h0 = y1 - r * x1
+    return h0, r
+
+
+@njit(cache=True)
+def interp_curve(net, c, x, inverse):
+    """Linear interpolation on curve ``c`` (y of x, or x of y when ``inverse``)."""
+    p0 = net.cur_ptr[c]
+    n = net.cur_ptr[c + 1] - p0
+    if inverse:
+        xs = net.cur_y[p0:p0 + n]
+        ys = net.cur_x[p0:p0 + n]
+    else:
+        xs = net.cur_x[p0:p0 + n]
+        ys = net.cur_y[p0:p0 + n]
+    m = n - 1
+    if x <= xs[0]:
+        return ys[0]
+    for i in range(1, m + 1):
+        if xs[i] >= x:
+            dx = xs[i] - xs[i - 1]
+            dy = ys[i] - ys[i - 1]
+            if abs(dx) < TINY:
+                return ys[i]
+            return ys[i] - (xs[i] - x) * dy / dx
+    return ys[m]
+
+
+@njit(cache=True)
+def friction_factor(q, e, s):
+    """Darcy-Weisbach friction factor and its flow derivative (EPANET 2.2)."""
+    w = q / s
+    if w >= A1:
+        y1 = A8 / w ** 0.9
+        y2 = e / 3.7 + y1
+        y3 = A9 * math.log(y2)
+        f = 1.0 / (y3 * y3)
+        dfdq = 1.8 * f * y1 * A9 / y2 / y3 / q
+    else:
+        y2 = e / 3.7 + AB
+        y3 = A9 * math.log(y2)
+        fa = 1.0 / (y3 * y3)
+        fb = (2.0 + AC / (y2 * y3)) * fa
+        r = w / A2
+        x1 = 7.0 * fa - fb
+        x2 = 0.128 - 17.0 * fa + 2.5 * fb
+        x3 = -0.128 + 13.0 * fa - (fb + fb)
+        x4 = 0.032 - 3.0 * fa + 0.5 * fb
+        f = x1 + r * (x2 + r * (x3 + r * x4))
+        dfdq = (x2 + r * (2.0 * x3 + r * 3.0 * x4)) / s / A2
+    return f, dfdq
+
+
+@njit(cache=True)
+def pipe_coeff(net, opt, st, k):
+    if st.status[k] <= CLOSED:
+        st.pcoef[k] = 1.0 / CBIG
+        st.ycoef[k] = st.flow[k]
+        return
+    q = abs(st.flow[k])
+    ml = net.km[k]
+    r = net.rcoef[k]
+    if opt.formflag == DW:
+        e = net.kc[k] / net.diam[k]
+        s = opt.viscos * net.diam[k]
+        if q <= A2 * s:
+            r2 = 16.0 * PI * s * r
+            hloss = st.flow[k] * (r2 + ml * q)
+            hgrad = r2 + 2.0 * ml * q
+        else:
+            f, dfdq = friction_factor(q, e, s)
+            r1 = f * r + ml
+            hloss = r1 * q * st.flow[k]
+            hgrad = 2.0 * r1 * q + dfdq * r * q * q
+        st.pcoef[k] = 1.0 / hgrad
+        st.ycoef[k] = hloss / hgrad
+        return
+    hexp = opt.hexp
+    hgrad = hexp * r * q ** (hexp - 1.0)
+    if hgrad < opt.rqtol:
+        hgrad = opt.rqtol / hexp
+        hloss = hgrad * q
+    else:
+        hloss = hgrad * q / hexp
+    if ml > 0.0:
+        hloss += ml * q * q
+        hgrad += 2.0 * ml * q
+    if st.flow[k] < 0.0:
+        hloss = -hloss
+    st.pcoef[k] = 1.0 / hgrad
+    st.ycoef[k] = hloss / hgrad
+
+
+@njit(cache=True)
+def pump_coeff(net, opt, st, k):
+    setting = st.setting[k]
+    if st.status[k] <= CLOSED or setting == 0.0:
+        st.pcoef[k] = 1.0 / CBIG
+        st.ycoef[k] = st.flow[k]
+        return
+    q = abs(st.flow[k])
+    p = net.link_pump[k]
+    ptype = net.pump_type[p]
+    if ptype == NOCURVE:
+        st.pcoef[k] = 1.0 / CSMALL
+        st.ycoef[k] = st.flow[k]
+        return
+    if ptype == CUSTOM:
+        h0, r = curve_coeff(net, net.pump_curve[p], q / setting)
+        hgrad = -r * setting
+        hloss = -h0 * setting * setting + hgrad * st.flow[k]
+    else:
+        h0 = setting * setting * net.pump_h0[p]
+        n = net.pump_n[p]
+        if abs(n - 1.0) < TINY:
+            n = 1.0
+        r = net.pump_r[p] * setting ** (2.0 - n)
+        if ptype == CONST_HP:
+            hgrad = -r / q / q
+            if hgrad > CBIG:
+                st.pcoef[k] = 1.0 / CBIG
+                st.ycoef[k] = st.flow[k]
+                return
+            elif hgrad < CSMALL:
+                st.pcoef[k] = 1.0 / CSMALL
+                st.ycoef[k] = st.flow[k]
+                return
+            hloss = r / st.flow[k]
+        elif n != 1.0:
+            hgrad = n * r * q ** (n - 1.0)
+            if hgrad < opt.rqtol:
+                hgrad = opt.rqtol
+                hloss = h0 + hgrad * st.flow[k]
+            else:
+                hloss = h0 + hgrad * st.flow[k] / n
+        else:
+            hgrad = r
+            hloss = h0 + hgrad * st.flow[k]
+    st.pcoef[k] = 1.0 / hgrad
+    st.ycoef[k] = hloss / hgrad
+
+
+@njit(cache=True)
+def valve_coeff(net, opt, st, k, km):
+    """Open/closed valve (or fully open control valve) with minor loss ``km``."""
+    flow = st.flow[k]
+    if st.status[k] <= CLOSED:
+        st.pcoef[k] = 1.0 / CBIG
+        st.ycoef[k] = flow
+        return
+    if km > 0.0:
+        q = abs(flow)
+        hgrad = 2.0 * km * q
+        if hgrad < opt.rqtol:
+            hgrad = opt.rqtol / 2.0
+            hloss = flow * hgrad
+        else:
+            hloss = flow * hgrad / 2.0
+        st.pcoef[k] = 1.0 / hgrad
+        st.ycoef[k] = hloss / hgrad
+    else:
+        st.pcoef[k] = 1.0 / CSMALL
+        st.ycoef[k] = flow
+
+
+@njit(cache=True)
+def gpv_coeff(net, opt, st, k):
+    if st.status[k] == CLOSED:
+        valve_coeff(net, opt, st, k, net.km[k])
+        return
+    q = max(abs(st.flow[k]), TINY)
+    h0, r = curve_coeff(net, net.link_curve[k], q)
+    r = max(r, TINY)
+    st.pcoef[k] = 1.0 / r
+    sgn = 1.0 if st.flow[k] >= 0.0 else -1.0
+    st.ycoef[k] = (h0 / r + q) * sgn
+
+
+@njit(cache=True)
+def pbv_coeff(net, opt, st, k):
+    s = st.setting[k]
+    if s == MISSING or s == 0.0:
+        valve_coeff(net, opt, st, k, net.km[k])
+    elif net.km[k] * st.flow[k] * st.flow[k] > s:
+        valve_coeff(net, opt, st, k, net.km[k])
+    else:
+        st.pcoef[k] = CBIG
+        st.ycoef[k] = s * CBIG
+
+
+@njit(cache=True)
+def tcv_coeff(net, opt, st, k):
+    km = net.km[k]
+    if st.setting[k] != MISSING:
+        d2 = net.diam[k] * net.diam[k]
+        km = 0.02517 * st.setting[k] / (d2 * d2)
+    valve_coeff(net, opt, st, k, km)
+
+
+@njit(cache=True)
+def headloss_coeffs(net, opt, st):
+    """P and Y coefficients of every link."""
+    for k in range(net.nl):
+        t = net.ltype[k]
+        if t == PIPE or t == CVPIPE:
+            pipe_coeff(net, opt, st, k)
+        elif t == PUMP:
+            pump_coeff(net, opt, st, k)
+        elif t == PBV:
+            pbv_coeff(net, opt, st, k)
+        elif t == TCV:
+            tcv_coeff(net, opt, st, k)
+        elif t == GPV:
+            gpv_coeff(net, opt, st, k)
+        else:  # PRV, PSV, FCV
+            if st.setting[k] == MISSING:
+                valve_coeff(net, opt, st, k, net.km[k])
+            else:
+                st.pcoef[k] = 0.0
+
+
+@njit(cache=True)
+def emitter_headloss(net, opt, st, i):
+    ke = max(CSMALL, net.ke[i])
+    q = st.emitter_flow[i]
+    hgrad = opt.qexp * ke * abs(q) ** (opt.qexp - 1.0)
+    if hgrad < opt.rqtol:
+        hgrad = opt.rqtol / opt.qexp
+        hloss = hgrad * q
+    else:
+        hloss = hgrad * q / opt.qexp
+    return hloss, hgrad
+
+
+@njit(cache=True)
+def demand_headloss(opt, st, i, dp, n):
+    """Inverted PDA demand function (EPANET 2.2): head loss and gradient of demand flow."""
+    d = st.demand_flow[i]
+    dfull = st.node_demand[i]
+    r = d / dfull
+    if r <= 0.0:
+        hgrad = CBIG
+        hloss = CBIG * d
+    elif r < 1.0:
+        hgrad = n * dp * r ** (n - 1.0) / dfull
+        if hgrad < opt.rqtol:
+            hgrad = opt.rqtol
+            hloss = hgrad * d
+        else:
+            hloss = hgrad * d / n
+    else:
+        hgrad = CBIG
+        hloss = dp + CBIG * (d - dfull)
+    return hloss, hgrad
+
+
+@njit(cache=True)
+def _add_link_terms(net, st, sm, k, n1, n2, pk, yk):
+    """Matrix terms of a link with conductance pk and correction yk (EPANET linkcoeffs)."""
+    nj = net.nj
+    if sm.link_pos[k] >= 0:
+        st.ax[sm.link_pos[k]] -= pk
+    if n1 < nj:
+        st.ax[sm.diag_pos[n1]] += pk
+        st.rhs[n1] += yk
+    elif n2 < nj:
+        st.rhs[n2] += pk * st.head[n1]
+    if n2 < nj:
+        st.ax[sm.diag_pos[n2]] += pk
+        st.rhs[n2] -= yk
+    elif n1 < nj:
+        st.rhs[n1] += pk * st.head[n2]
+
+
+@njit(cache=True)
+def matrix_coeffs(net, opt, sm, st):
+    """Assemble the junction matrix and right-hand side (EPANET matrixcoeffs)."""
+    nj = net.nj
+    st.ax[:] = 0.0
+    st.rhs[:] = 0.0
+    st.xflow[:] = 0.0
+    sup = st.supplied
+    # links
+    for k in range(net.nl):
+        pk = st.pcoef[k]
+        if pk == 0.0:
+            continue
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        if not (sup[n1] and sup[n2]):
+            continue
+        st.xflow[n1] -= st.flow[k]
+        st.xflow[n2] += st.flow[k]
+        _add_link_terms(net, st, sm, k, n1, n2, pk, st.ycoef[k])
+    # emitters
+    for i in range(nj):
+        if net.ke[i] == 0.0 or not sup[i]:
+            continue
+        hloss, hgrad = emitter_headloss(net, opt, st, i)
+        st.ax[sm.diag_pos[i]] += 1.0 / hgrad
+        st.rhs[i] += (hloss + net.el[i]) / hgrad
+        st.xflow[i] -= st.emitter_flow[i]
+    # pressure-dependent demands
+    if opt.demand_model != DDA:
+        dp = opt.preq - opt.pmin
+        n = 1.0 / opt.pexp
+        for i in range(nj):
+            if st.node_demand[i] <= 0.0 or not sup[i]:
+                continue
+            hloss, hgrad = demand_headloss(opt, st, i, dp, n)
+            if hgrad > 0.0:
+                st.ax[sm.diag_pos[i]] += 1.0 / hgrad
+                st.rhs[i] += (hloss + net.el[i] + opt.pmin) / hgrad
+    # leakage (linearised like an emitter with fixed current flow)
+    for i in range(nj):
+        if not sup[i]:
+            continue
+        st.xflow[i] -= st.leak_flow[i]
+    # node balances
+    for i in range(nj):
+        if not sup[i]:
+            continue
+        st.xflow[i] -= st.demand_flow[i]
+        st.rhs[i] += st.xflow[i]
+    # control valves (PRV, PSV, FCV) with a setting
+    for v in range(len(net.valve_link)):
+        k = net.valve_link[v]
+        if st.setting[k] == MISSING:
+            continue
+        t = net.ltype[k]
+        if t != PRV and t != PSV and t != FCV:
+            continue
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        if not (sup[n1] and sup[n2]):
+            continue
+        _valve_matrix(net, opt, sm, st, k, t, n1, n2)
+    # unsupplied junctions: identity rows holding their prescribed heads
+    for i in range(nj):
+        if not sup[i]:
+            st.ax[sm.diag_pos[i]] = 1.0
+            st.rhs[i] = st.head[i]
+
+
+@njit(cache=True)
+def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
+    nj = net.nj
+    if t == PRV or t == PSV:
+        if t == PRV:
+            hset = net.el[n2] + st.setting[k]
+        else:
+            hset = net.el[n1] + st.setting[k]
+        if st.status[k] == 4:  # ACTIVE
+            st.pcoef[k] = 0.0
+            if t == PRV:
+                st.ycoef[k] = st.flow[k] + st.xflow[n2]
+                if n2 < nj:
+                    st.rhs[n2] += hset * CBIG
+                    st.ax[sm.diag_pos[n2]] += CBIG
+                if st.xflow[n2] < 0.0 and n1 < nj:
+                    st.rhs[n1] += st.xflow[n2]
+            else:
+                st.ycoef[k] = st.flow[k] - st.xflow[n1]
+                if n1 < nj:
+                    st.rhs[n1] += hset * CBIG
+                    st.ax[sm.diag_pos[n1]] += CBIG
+                if st.xflow[n1] > 0.0 and n2 < nj:
+                    st.rhs[n2] += st.xflow[n1]
+                if sm.link_pos[k] >= 0:
+                    st.ax[sm.link_pos[k]] -= 1.0 / CBIG
+                if n2 < nj:
+                    st.ax[sm.diag_pos[n2]] += 1.0 / CBIG
+            return
+        valve_coeff(net, opt, st, k, net.km[k])
+        _open_valve_terms(net, sm, st, k, n1, n2)
+        return
+    # FCV
+    q = st.setting[k]
+    if st.status[k] == 4:  # ACTIVE
+        st.xflow[n1] -= q
+        st.xflow[n2] += q
+        st.ycoef[k] = st.flow[k] - q
+        if n1 < nj:
+            st.rhs[n1] -= q
+        if n2 < nj:
+            st.rhs[n2] += q
+        st.pcoef[k] = 1.0 / CBIG
+        if sm.link_pos[k] >= 0:
+            st.ax[sm.link_pos[k]] -= st.pcoef[k]
+        if n1 < nj:
+            st.ax[sm.diag_pos[n1]] += st.pcoef[k]
+        if n2 < nj:
+            st.ax[sm.diag_pos[n2]] += st.pcoef[k]
+    else:
+        valve_coeff(net, opt, st, k, net.km[k])
+        _open_valve_terms(net, sm, st, k, n1, n2)
+
+
+@njit(cache=True)
+def _open_valve_terms(net, sm, st, k, n1, n2):
+    nj = net.nj
+    pk = st.pcoef[k]
+    dy = st.ycoef[k] - st.flow[k]
+    if sm.link_pos[k] >= 0:
+        st.ax[sm.link_pos[k]] -= pk
+    if n1 < nj:
+        st.ax[sm.diag_pos[n1]] += pk
+        st.rhs[n1] += dy
+    if n2 < nj:
+        st.ax[sm.diag_pos[n2]] += pk
+        st.rhs[n2] -= dy

@@ -1,0 +1,184 @@
+"""Sparse LDL^T factorisation of the junction head matrix.
+
+Symbolic work (fill-reducing ordering, elimination tree, column counts) is done once per
+network in :func:`build_structure`; every Newton iteration only refills the values and calls
+:func:`ldl_numeric` and :func:`ldl_solve` (up-looking LDL^T, as in T. Davis's LDL algorithm).
+The ordering is a minimum-degree ordering of A + A^T taken from SuperLU (MMD), compared
+with reverse Cuthill-McKee; the one with less fill is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+from scipy.sparse.csgraph import reverse_cuthill_mckee
+from scipy.sparse.linalg import splu
+
+
+@njit(cache=True)
+def _etree_counts(n, ap, ai, parent, lnz, flag):
+    """Elimination tree and column counts of L for an upper-CSC pattern (rows < col)."""
+    for k in range(n):
+        parent[k] = -1
+        flag[k] = k
+        lnz[k] = 0
+        for p in range(ap[k], ap[k + 1]):
+            i = ai[p]
+            if i < k:
+                while flag[i] != k:
+                    if parent[i] == -1:
+                        parent[i] = k
+                    lnz[i] += 1
+                    flag[i] = k
+                    i = parent[i]
+
+
+def _upper_pattern(nj, i_rows, j_cols, iperm):
+    """Upper-triangular CSC pattern (with diagonal) of P A P^T; duplicates merged."""
+    a = iperm[i_rows]
+    b = iperm[j_cols]
+    rows = np.minimum(a, b)
+    cols = np.maximum(a, b)
+    rows = np.concatenate([rows, np.arange(nj)])
+    cols = np.concatenate([cols, np.arange(nj)])
+    m = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(nj, nj)).tocsc()
+    m.sum_duplicates()
+    m.sort_indices()
+    return m.indptr.astype(np.int64), m.indices.astype(np.int64)
+
+
+def _fill(nj, ap, ai):
+    parent = np.empty(nj, dtype=np.int64)
+    lnz = np.empty(nj, dtype=np.int64)
+    flag = np.empty(nj, dtype=np.int64)
+    _etree_counts(nj, ap, ai, parent, lnz, flag)
+    return int(lnz.sum()), parent, lnz
+
+
+def _candidate_orderings(nj, i_rows, j_cols):
+    """Yield candidate permutations perm[new] = old."""
+    yield np.arange(nj, dtype=np.int64)
+    if nj < 3 or len(i_rows) == 0:
+        return
+    lap = sp.coo_matrix((np.ones(len(i_rows)), (i_rows, j_cols)), shape=(nj, nj))
+    lap = (lap + lap.T).tocsr()
+    yield np.asarray(reverse_cuthill_mckee(lap, symmetric_mode=True), dtype=np.int64)
+    try:
+        deg = np.asarray(abs(lap).sum(axis=1)).ravel()
+        spd = (sp.diags(deg + 1.0) - lap * 0.5).tocsc()
+        lu = splu(spd, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options={"SymmetricMode": True})
+        yield np.asarray(lu.perm_c, dtype=np.int64).argsort().astype(np.int64)
+        yield np.asarray(lu.perm_c, dtype=np.int64)
+    except Exception:  # pragma: no cover - SuperLU failure only loses one candidate
+        return
+
+
+def build_structure(nj, n1, n2):
+    """Symbolic analysis of the junction matrix.
+
+    Parameters
+    ----------
+    nj : int
+        Number of junctions (unknown heads); junctions are nodes ``0..nj-1``.
+    n1, n2 : numpy.ndarray of int
+        Start and end node of every link.
+
+    Returns
+    -------
+    SparseStructure
+    """
+    from ..compile import SparseStructure
+
+    jj = (n1 < nj) & (n2 < nj) & (n1 != n2)
+    i_rows = n1[jj]
+    j_cols = n2[jj]
+    best = None
+    for perm in _candidate_orderings(nj, i_rows, j_cols):
+        if len(perm) != nj or (nj and np.bincount(perm, minlength=nj).max() != 1):
+            continue
+        iperm = np.empty(nj, dtype=np.int64)
+        iperm[perm] = np.arange(nj)
+        ap, ai = _upper_pattern(nj, i_rows, j_cols, iperm)
+        fill, parent, lnz = _fill(nj, ap, ai)
+        if best is None or fill < best[0]:
+            best = (fill, perm, iperm, ap, ai, parent, lnz)
+    _, perm, iperm, ap, ai, parent, lnz = best
+    lp = np.zeros(nj + 1, dtype=np.int64)
+    lp[1:] = np.cumsum(lnz)
+
+    # positions of diagonals and of link off-diagonals in the value array
+    diag_pos = np.empty(nj, dtype=np.int64)
+    for j in range(nj):
+        col = iperm[j]
+        seg = ai[ap[col]:ap[col + 1]]
+        diag_pos[j] = ap[col] + int(np.searchsorted(seg, col))
+    link_pos = -np.ones(len(n1), dtype=np.int64)
+    for k in np.nonzero(jj)[0]:
+        a, b = iperm[n1[k]], iperm[n2[k]]
+        r, c = min(a, b), max(a, b)
+        seg = ai[ap[c]:ap[c + 1]]
+        link_pos[k] = ap[c] + int(np.searchsorted(seg, r))
+    return SparseStructure(iperm=iperm, perm=perm, ap=ap, ai=ai, diag_pos=diag_pos,
+                           link_pos=link_pos, parent=parent, lp=lp)
+
+
+@njit(cache=True)
+def ldl_numeric(n, ap, ai, ax, lp, parent, lnz, li, lx, d, y, pattern, flag):
+    """Numeric LDL^T of the upper-CSC matrix (ap, ai, ax).
+
+    Returns -1 on success, or the (permuted) row whose pivot is not positive.
+    """
+    for k in range(n):
+        y[k] = 0.0
+        top = n
+        flag[k] = k
+        lnz[k] = 0
+        for p in range(ap[k], ap[k + 1]):
+            i = ai[p]
+            y[i] += ax[p]
+            length = 0
+            while flag[i] != k:
+                pattern[length] = i
+                length += 1
+                flag[i] = k
+                i = parent[i]
+            while length > 0:
+                top -= 1
+                length -= 1
+                pattern[top] = pattern[length]
+        d[k] = y[k]
+        y[k] = 0.0
+        while top < n:
+            i = pattern[top]
+            yi = y[i]
+            y[i] = 0.0
+            p2 = lp[i] + lnz[i]
+            for p in range(lp[i], p2):
+                y[li[p]] -= lx[p] * yi
+            l_ki = yi / d[i]
+            d[k] -= l_ki * yi
+            li[p2] = k
+            lx[p2] = l_ki
+            lnz[i] += 1
+            top += 1
+        if not d[k] > 0.0:
+            return k
+    return -1
+
+
+@njit(cache=True)
+def ldl_solve(n, lp, li, lx, d, x):
+    """Solve L D L^T x = b in place (x holds b on entry)."""
+    for j in range(n):
+        xj = x[j]
+        for p in range(lp[j], lp[j + 1]):
+            x[li[p]] -= lx[p] * xj
+    for j in range(n):
+        x[j] /= d[j]
+    for j in range(n - 1, -1, -1):
+        s = x[j]
+        for p in range(lp[j], lp[j + 1]):
+            s -= lx[p] * x[li[p]]
+        x[j] = s

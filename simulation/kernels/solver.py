@@ -1,0 +1,671 @@
+"""One hydraulic solution: Newton iterations of the Global Gradient Algorithm.
+
+Semantics of EPANET 2.2's ``hydsolver.c`` and ``hydstatus.c`` (status checks of check
+valves, pumps, control valves and links to full/empty tanks; damping; convergence tests;
+PDA convergence), plus one extension: junctions cut off from every tank and reservoir are
+found each iteration and taken out of the equations (no water is delivered there) instead
+of producing a singular or garbage solution.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .coeffs import demand_headloss, emitter_headloss, headloss_coeffs, matrix_coeffs
+from .constants import (
+    ACTIVE,
+    BIG,
+    CLOSED,
+    CONST_HP,
+    CVPIPE,
+    DDA,
+    FCV,
+    HILEVEL,
+    LOWLEVEL,
+    MISSING,
+    OPEN,
+    PIPE,
+    PRV,
+    PSV,
+    PUMP,
+    TEMPCLOSED,
+    XFCV,
+    XHEAD,
+    XPRESSURE,
+)
+from .linalg import ldl_numeric, ldl_solve
+from .state import (
+    F_DEMRED,
+    F_MAXHERR,
+    F_MAXQCHG,
+    F_RELAX,
+    F_RELERR,
+    I_BADVALVES,
+    I_DEFICIENT,
+    I_ERRNODE,
+    I_ITER,
+    I_NUNSUPPLIED,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# islands
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def _link_conducts(net, st, k):
+    if st.status[k] <= CLOSED:
+        return False
+    if net.ltype[k] == PUMP and st.setting[k] == 0.0:
+        return False
+    return True
+
+
+@njit(cache=True)
+def update_islands(net, opt, st, force):
+    """Mark junctions connected to a tank/reservoir through conducting links.
+
+    Unsupplied junctions get zero delivered demand; if their island draws water (positive
+    demand, an emitter or a leak) they are *drained* (head = elevation + Pmin), otherwise
+    they keep the trapped head EPANET would give them (mean of the heads across their
+    closed boundary links). Returns the number of unsupplied junctions.
+    """
+    nl = net.nl
+    changed = force
+    for k in range(nl):
+        c = _link_conducts(net, st, k)
+        if c != st.conducting[k]:
+            st.conducting[k] = c
+            changed = True
+    if not changed:
+        return st.iscal[I_NUNSUPPLIED]
+    nj = net.nj
+    nn = net.nn
+    sup = st.supplied
+    # give back demand to junctions that were cut off; those still cut off lose it again
+    for i in range(nj):
+        if not sup[i]:
+            st.demand_flow[i] = st.node_demand[i]
+            st.emitter_flow[i] = 1.0 if net.ke[i] > 0.0 else 0.0
+    for n in range(nn):
+        sup[n] = n >= nj
+        st.drained[n] = False
+        st.comp[n] = -1
+    q = st.queue
+    head = 0
+    tail = 0
+    for n in range(nj, nn):
+        q[tail] = n
+        tail += 1
+    while head < tail:
+        n = q[head]
+        head += 1
+        for p in range(net.adj_ptr[n], net.adj_ptr[n + 1]):
+            k = net.adj_link[p]
+            if not st.conducting[k]:
+                continue
+            m = net.n1[k] if net.n2[k] == n else net.n2[k]
+            if not sup[m]:
+                sup[m] = True
+                q[tail] = m
+                tail += 1
+    nuns = 0
+    for i in range(nj):
+        if not sup[i]:
+            nuns += 1
+    st.iscal[I_NUNSUPPLIED] = nuns
+    if nuns == 0:
+        return 0
+    # label islands of unsupplied junctions and decide whether each one drains
+    ncomp = 0
+    for s in range(nj):
+        if sup[s] or st.comp[s] >= 0:
+            continue
+        head = 0
+        tail = 1
+        q[0] = s
+        st.comp[s] = ncomp
+        draws = False
+        while head < tail:
+            n = q[head]
+            head += 1
+            if st.node_demand[n] > 0.0 or net.ke[n] > 0.0:
+                draws = True
+            for p in range(net.adj_ptr[n], net.adj_ptr[n + 1]):
+                k = net.adj_link[p]
+                if not st.conducting[k]:
+                    continue
+                m = net.n1[k] if net.n2[k] == n else net.n2[k]
+                if m < nj and st.comp[m] < 0 and not sup[m]:
+                    st.comp[m] = ncomp
+                    q[tail] = m
+                    tail += 1
+        if draws:
+            for t in range(tail):
+                st.drained[q[t]] = True
+        ncomp += 1
+    for i in range(nj):
+        if not sup[i]:
+            st.demand_flow[i] = 0.0
+            st.emitter_flow[i] = 0.0
+            st.leak_flow[i] = 0.0
+    for k in range(nl):
+        if not (sup[net.n1[k]] and sup[net.n2[k]]):
+            st.flow[k] = 0.0
+    set_unsupplied_heads(net, opt, st)
+    return nuns
+
+
+@njit(cache=True)
+def set_unsupplied_heads(net, opt, st):
+    """Heads of unsupplied junctions.
+
+    Drained islands: elevation + Pmin (what EPANET's PDA gives: no pressure, no water).
+    Trapped islands (nothing draws water): the mean head across the island's boundary
+    links, which is EPANET's answer for a zero-demand node behind closed links.
+    """
+    nj = net.nj
+    sup = st.supplied
+    for i in range(nj):
+        st.comp_sum[i] = 0.0
+        st.comp_cnt[i] = 0
+    for i in range(nj):
+        if sup[i] or st.drained[i]:
+            continue
+        c = st.comp[i]
+        for p in range(net.adj_ptr[i], net.adj_ptr[i + 1]):
+            k = net.adj_link[p]
+            m = net.n1[k] if net.n2[k] == i else net.n2[k]
+            if sup[m]:
+                st.comp_sum[c] += st.head[m]
+                st.comp_cnt[c] += 1
+    for i in range(nj):
+        if sup[i]:
+            continue
+        if st.drained[i]:
+            st.head[i] = net.el[i] + opt.pmin
+            continue
+        c = st.comp[i]
+        if st.comp_cnt[c] > 0:
+            st.head[i] = st.comp_sum[c] / st.comp_cnt[c]
+        else:
+            st.head[i] = net.el[i]
+
+
+# ---------------------------------------------------------------------------------------
+# status checks
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def cv_status(opt, s, dh, q):
+    if abs(dh) > opt.htol:
+        if dh < -opt.htol:
+            return CLOSED
+        elif q < -opt.qtol:
+            return CLOSED
+        return OPEN
+    if q < -opt.qtol:
+        return CLOSED
+    return s
+
+
+@njit(cache=True)
+def pump_status(net, opt, st, k, dh):
+    p = net.link_pump[k]
+    if net.pump_type[p] == CONST_HP:
+        hmax = BIG
+    else:
+        hmax = st.setting[k] * st.setting[k] * net.pump_hmax[p]
+    if dh > hmax + opt.htol:
+        return XHEAD
+    return OPEN
+
+
+@njit(cache=True)
+def prv_status(net, opt, st, k, s, hset, h1, h2):
+    htol = opt.htol
+    q = st.flow[k]
+    hml = net.km[k] * q * q
+    status = s
+    if s == ACTIVE:
+        if q < -opt.qtol:
+            status = CLOSED
+        elif h1 - hml < hset - htol:
+            status = OPEN
+        else:
+            status = ACTIVE
+    elif s == OPEN:
+        if q < -opt.qtol:
+            status = CLOSED
+        elif h2 >= hset + htol:
+            status = ACTIVE
+        else:
+            status = OPEN
+    elif s == CLOSED:
+        if h1 >= hset + htol and h2 < hset - htol:
+            status = ACTIVE
+        elif h1 < hset - htol and h1 > h2 + htol:
+            status = OPEN
+        else:
+            status = CLOSED
+    elif s == XPRESSURE:
+        if q < -opt.qtol:
+            status = CLOSED
+    return status
+
+
+@njit(cache=True)
+def psv_status(net, opt, st, k, s, hset, h1, h2):
+    htol = opt.htol
+    q = st.flow[k]
+    hml = net.km[k] * q * q
+    status = s
+    if s == ACTIVE:
+        if q < -opt.qtol:
+            status = CLOSED
+        elif h2 + hml > hset + htol:
+            status = OPEN
+        else:
+            status = ACTIVE
+    elif s == OPEN:
+        if q < -opt.qtol:
+            status = CLOSED
+        elif h1 < hset - htol:
+            status = ACTIVE
+        else:
+            status = OPEN
+    elif s == CLOSED:
+        if h2 > hset + htol and h1 > h2 + htol:
+            status = OPEN
+        elif h1 >= hset + htol and h1 > h2 + htol:
+            status = ACTIVE
+        else:
+            status = CLOSED
+    elif s == XPRESSURE:
+        if q < -opt.qtol:
+            status = CLOSED
+    return status
+
+
+@njit(cache=True)
+def fcv_status(opt, st, k, s, h1, h2):
+    status = s
+    if h1 - h2 < -opt.htol:
+        status = XFCV
+    elif st.flow[k] < -opt.qtol:
+        status = XFCV
+    elif s == XFCV and st.flow[k] >= st.setting[k]:
+        status = ACTIVE
+    return status
+
+
+@njit(cache=True)
+def valve_status(net, opt, st):
+    """Update PRV/PSV status (every iteration); True if any changed."""
+    change = False
+    for v in range(len(net.valve_link)):
+        k = net.valve_link[v]
+        if st.setting[k] == MISSING:
+            continue
+        t = net.ltype[k]
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        s = st.status[k]
+        if t == PRV:
+            hset = net.el[n2] + st.setting[k]
+            st.status[k] = prv_status(net, opt, st, k, s, hset, st.head[n1], st.head[n2])
+        elif t == PSV:
+            hset = net.el[n1] + st.setting[k]
+            st.status[k] = psv_status(net, opt, st, k, s, hset, st.head[n1], st.head[n2])
+        else:
+            continue
+        if s != st.status[k]:
+            change = True
+    return change
+
+
+@njit(cache=True)
+def _tank_link_status(net, opt, st, k, n1, n2):
+    """Close links that would fill a full tank or drain an empty one (EPANET 2.2)."""
+    if st.status[k] <= CLOSED:
+        return
+    nj = net.nj
+    q = st.flow[k]
+    tn = n1
+    on = n2
+    if n1 < nj:
+        if n2 < nj:
+            return
+        tn = n2
+        on = n1
+        q = -q
+    ti = net.node_tank[tn]
+    if net.tank_area[ti] == 0.0:
+        return
+    h = st.head[tn] - st.head[on]
+    if st.head[tn] >= net.tank_hmax[ti] - opt.htol and not net.tank_overflow[ti]:
+        if net.ltype[k] == PUMP:
+            if net.n2[k] == tn:
+                st.status[k] = TEMPCLOSED
+        elif cv_status(opt, OPEN, h, q) == CLOSED:
+            st.status[k] = TEMPCLOSED
+    if st.head[tn] <= net.tank_hmin[ti] + opt.htol:
+        if net.ltype[k] == PUMP:
+            if net.n1[k] == tn:
+                st.status[k] = TEMPCLOSED
+        elif cv_status(opt, CLOSED, h, q) == OPEN:
+            st.status[k] = TEMPCLOSED
+
+
+@njit(cache=True)
+def link_status(net, opt, st):
+    """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed."""
+    change = False
+    nj = net.nj
+    for k in range(net.nl):
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        dh = st.head[n1] - st.head[n2]
+        s = st.status[k]
+        if s == XHEAD or s == TEMPCLOSED:
+            st.status[k] = OPEN
+        t = net.ltype[k]
+        if t == CVPIPE:
+            st.status[k] = cv_status(opt, st.status[k], dh, st.flow[k])
+        if t == PUMP and st.status[k] >= OPEN and st.setting[k] > 0.0:
+            st.status[k] = pump_status(net, opt, st, k, -dh)
+        if t == FCV and st.setting[k] != MISSING:
+            st.status[k] = fcv_status(opt, st, k, s, st.head[n1], st.head[n2])
+        if n1 >= nj or n2 >= nj:
+            _tank_link_status(net, opt, st, k, n1, n2)
+        if s != st.status[k]:
+            change = True
+    return change
+
+
+@njit(cache=True)
+def pressure_switch(net, opt, st, ctl):
+    """Simple controls on junction pressure, applied after convergence (EPANET pswitch)."""
+    anychange = False
+    nj = net.nj
+    for i in range(len(ctl.link)):
+        k = ctl.link[i]
+        if k < 0 or not ctl.enabled[i]:
+            continue
+        n = ctl.node[i]
+        if n < 0 or n >= nj:
+            continue
+        reset = False
+        if ctl.ctype[i] == LOWLEVEL and st.head[n] <= ctl.grade[i] + opt.htol:
+            reset = True
+        if ctl.ctype[i] == HILEVEL and st.head[n] >= ctl.grade[i] - opt.htol:
+            reset = True
+        if not reset:
+            continue
+        t = net.ltype[k]
+        s = st.status[k]
+        change = False
+        if t == PIPE or t == CVPIPE:
+            if s != ctl.status[i]:
+                change = True
+        if t == PUMP:
+            if st.setting[k] != ctl.setting[i]:
+                change = True
+        if t >= PRV:
+            if st.setting[k] != ctl.setting[i]:
+                change = True
+            elif st.setting[k] == MISSING and s != ctl.status[i]:
+                change = True
+        if change:
+            st.status[k] = ctl.status[i]
+            if t > PIPE:
+                st.setting[k] = ctl.setting[i]
+            anychange = True
+    return anychange
+
+
+@njit(cache=True)
+def bad_valve(net, st, n):
+    """Fix an active PRV/PSV/FCV touching node n that makes the matrix singular."""
+    for v in range(len(net.valve_link)):
+        k = net.valve_link[v]
+        if n == net.n1[k] or n == net.n2[k]:
+            t = net.ltype[k]
+            if t == PRV or t == PSV or t == FCV:
+                if st.status[k] == ACTIVE:
+                    if t == FCV:
+                        st.status[k] = XFCV
+                    else:
+                        st.status[k] = XPRESSURE
+                    return True
+            return False
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# flow updates and convergence
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def new_flows(net, opt, st):
+    """Update link, emitter and demand flows from new heads; returns relative change."""
+    nj = net.nj
+    relax = st.fs[F_RELAX]
+    qsum = 0.0
+    dqsum = 0.0
+    maxchg = 0.0
+    sup = st.supplied
+    for n in range(nj, net.nn):
+        st.node_demand[n] = 0.0
+    for k in range(net.nl):
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        if not (sup[n1] and sup[n2]):
+            st.flow[k] = 0.0
+            continue
+        dh = st.head[n1] - st.head[n2]
+        dq = st.ycoef[k] - st.pcoef[k] * dh
+        dq *= relax
+        if net.ltype[k] == PUMP:
+            p = net.link_pump[k]
+            if net.pump_type[p] == CONST_HP and dq > st.flow[k]:
+                dq = st.flow[k] / 2.0
+        st.flow[k] -= dq
+        qsum += abs(st.flow[k])
+        dqsum += abs(dq)
+        if abs(dq) > maxchg:
+            maxchg = abs(dq)
+        if st.status[k] > CLOSED:
+            if n1 >= nj:
+                st.node_demand[n1] -= st.flow[k]
+            if n2 >= nj:
+                st.node_demand[n2] += st.flow[k]
+    for i in range(nj):
+        if net.ke[i] == 0.0 or not sup[i]:
+            continue
+        hloss, hgrad = emitter_headloss(net, opt, st, i)
+        dh = st.head[i] - net.el[i]
+        dq = (hloss - dh) / hgrad
+        dq *= relax
+        st.emitter_flow[i] -= dq
+        qsum += abs(st.emitter_flow[i])
+        dqsum += abs(dq)
+        if abs(dq) > maxchg:
+            maxchg = abs(dq)
+    if opt.demand_model != DDA:
+        dp = max(opt.preq - opt.pmin, 0.1)
+        n = 1.0 / opt.pexp
+        for i in range(nj):
+            if st.node_demand[i] <= 0.0 or not sup[i]:
+                continue
+            hloss, hgrad = demand_headloss(opt, st, i, dp, n)
+            dh = st.head[i] - net.el[i] - opt.pmin
+            dq = (hloss - dh) / hgrad
+            dq *= relax
+            lim = 0.4 * st.node_demand[i]
+            if abs(dq) > lim:
+                dq = lim if dq > 0.0 else -lim
+            st.demand_flow[i] -= dq
+            qsum += abs(st.demand_flow[i])
+            dqsum += abs(dq)
+            if abs(dq) > maxchg:
+                maxchg = abs(dq)
+    st.fs[F_MAXQCHG] = maxchg
+    if qsum > opt.hacc:
+        return dqsum / qsum
+    return dqsum
+
+
+@njit(cache=True)
+def max_head_error(net, opt, st):
+    headloss_coeffs(net, opt, st)
+    err = 0.0
+    for k in range(net.nl):
+        if st.status[k] <= CLOSED or st.pcoef[k] == 0.0:
+            continue
+        n1 = net.n1[k]
+        n2 = net.n2[k]
+        if not (st.supplied[n1] and st.supplied[n2]):
+            continue
+        dh = st.head[n1] - st.head[n2]
+        e = abs(dh - st.ycoef[k] / st.pcoef[k])
+        if e > err:
+            err = e
+    return err
+
+
+@njit(cache=True)
+def pda_converged(net, opt, st):
+    qtol = 0.0001
+    conv = True
+    dp = opt.preq - opt.pmin
+    total = 0.0
+    red = 0.0
+    ndef = 0
+    for i in range(net.nj):
+        if st.node_demand[i] <= 0.0 or not st.supplied[i]:
+            continue
+        p = st.head[i] - net.el[i]
+        if p <= opt.pmin:
+            q = 0.0
+        elif p >= opt.preq:
+            q = st.node_demand[i]
+        else:
+            q = st.node_demand[i] * ((p - opt.pmin) / dp) ** opt.pexp
+        if abs(q - st.demand_flow[i]) > qtol:
+            conv = False
+        if st.demand_flow[i] + qtol < st.node_demand[i]:
+            ndef += 1
+            total += st.node_demand[i]
+            red += st.node_demand[i] - st.demand_flow[i]
+    st.iscal[I_DEFICIENT] = ndef
+    st.fs[F_DEMRED] = red / total * 100.0 if total > 0.0 else 0.0
+    return conv
+
+
+@njit(cache=True)
+def has_converged(net, opt, st, relerr):
+    if relerr > opt.hacc:
+        return False
+    st.fs[F_MAXHERR] = max_head_error(net, opt, st)
+    if opt.head_error_limit > 0.0 and st.fs[F_MAXHERR] > opt.head_error_limit:
+        return False
+    if opt.flow_change_limit > 0.0 and st.fs[F_MAXQCHG] > opt.flow_change_limit:
+        return False
+    if opt.demand_model != DDA:
+        return pda_converged(net, opt, st)
+    return True
+
+
+@njit(cache=True)
+def linear_solve(net, sm, st):
+    """Factorise and solve the junction system; heads of junctions updated in place.
+
+    Returns -1 on success or the junction whose pivot failed.
+    """
+    nj = net.nj
+    if nj == 0:
+        return -1
+    bad = ldl_numeric(nj, sm.ap, sm.ai, st.ax, sm.lp, sm.parent, st.lnz, st.li, st.lx,
+                      st.dd, st.yw, st.pattern, st.flag)
+    if bad >= 0:
+        return sm.perm[bad]
+    for j in range(nj):
+        st.xw[sm.iperm[j]] = st.rhs[j]
+    ldl_solve(nj, sm.lp, st.li, st.lx, st.dd, st.xw)
+    for j in range(nj):
+        st.head[j] = st.xw[sm.iperm[j]]
+    return -1
+
+
+@njit(cache=True)
+def hydsolve(net, opt, sm, ctl, st):
+    """Solve network heads and flows for the current demands and statuses.
+
+    Returns (iterations, relative error, error code): error code 0 = solved, 1 = not
+    converged within the trial limit, 110 = ill-conditioned matrix (node in I_ERRNODE).
+    """
+    nextcheck = opt.checkfreq
+    st.fs[F_RELAX] = 1.0
+    st.fs[F_MAXHERR] = 0.0
+    st.fs[F_MAXQCHG] = 0.0
+    st.iscal[I_DEFICIENT] = 0
+    st.fs[F_DEMRED] = 0.0
+    st.iscal[I_BADVALVES] = 0
+    maxtrials = opt.maxiter
+    if opt.extraiter > 0:
+        maxtrials += opt.extraiter
+    it = 1
+    relerr = 0.0
+    errcode = 0
+    converged = False
+    update_islands(net, opt, st, True)
+    while it <= maxtrials:
+        update_islands(net, opt, st, False)
+        headloss_coeffs(net, opt, st)
+        matrix_coeffs(net, opt, sm, st)
+        bad = linear_solve(net, sm, st)
+        if bad >= 0:
+            if bad_valve(net, st, bad):
+                st.iscal[I_BADVALVES] += 1
+                continue
+            st.iscal[I_ERRNODE] = bad
+            errcode = 110
+            break
+        if st.iscal[I_NUNSUPPLIED] > 0:
+            set_unsupplied_heads(net, opt, st)
+        relerr = new_flows(net, opt, st)
+        st.fs[F_RELAX] = 1.0
+        valve_change = False
+        if opt.damplimit > 0.0:
+            if relerr <= opt.damplimit:
+                st.fs[F_RELAX] = 0.6
+                valve_change = valve_status(net, opt, st)
+        else:
+            valve_change = valve_status(net, opt, st)
+        if has_converged(net, opt, st, relerr):
+            converged = True
+            if it > opt.maxiter:
+                break
+            stat_change = valve_change
+            if link_status(net, opt, st):
+                stat_change = True
+            if pressure_switch(net, opt, st, ctl):
+                stat_change = True
+            if not stat_change:
+                break
+            converged = False
+            nextcheck = it + opt.checkfreq
+        elif it <= opt.maxcheck and it == nextcheck:
+            link_status(net, opt, st)
+            nextcheck += opt.checkfreq
+        it += 1
+    if it > maxtrials:
+        it = maxtrials
+    # report actual outflow in node_demand, keep full demand in demand_flow (EPANET)
+    for i in range(net.nj):
+        full = st.node_demand[i]
+        st.node_demand[i] = st.demand_flow[i] + st.emitter_flow[i] + st.leak_flow[i]
+        st.demand_flow[i] = full
+    st.fs[F_RELERR] = relerr
+    st.iscal[I_ITER] = it
+    if errcode == 0 and not converged:
+        errcode = 1
+    return it, relerr, errcode

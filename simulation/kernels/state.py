@@ -1,0 +1,92 @@
+"""Mutable solver state: plain arrays, allocated once per run (or per worker in sweeps)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+# indices into State.fs (float scalars)
+F_RELAX = 0
+F_DSYSTEM = 1
+F_RELERR = 2
+F_MAXHERR = 3
+F_MAXQCHG = 4
+F_DEMRED = 5
+F_LEAKAGE = 6
+NFS = 8
+
+# indices into State.iscal (int scalars)
+I_HTIME = 0
+I_RTIME = 1
+I_ITER = 2
+I_HALT = 3
+I_ERRNODE = 4
+I_DEFICIENT = 5
+I_ISLANDS_DIRTY = 6
+I_NUNSUPPLIED = 7
+I_BADVALVES = 8
+NIS = 10
+
+
+class State(NamedTuple):
+    """Hydraulic state in internal units; every array is owned by one run."""
+
+    head: np.ndarray          # nn, ft
+    flow: np.ndarray          # nl, cfs
+    status: np.ndarray        # nl, status code
+    setting: np.ndarray       # nl
+    pcoef: np.ndarray         # nl, 1/headloss gradient
+    ycoef: np.ndarray         # nl, headloss/gradient
+    node_demand: np.ndarray   # nn: junction full demand (outflow after a solve); tank inflow
+    demand_flow: np.ndarray   # nj: delivered demand during a solve (full demand after it)
+    emitter_flow: np.ndarray  # nj
+    leak_flow: np.ndarray     # nj: pipe leakage + orifice leaks leaving each junction
+    xflow: np.ndarray         # nn
+    tank_v: np.ndarray        # ntank, ft3
+    ax: np.ndarray            # matrix values (upper CSC)
+    rhs: np.ndarray           # nj, right-hand side by junction
+    xw: np.ndarray            # nj, permuted solve vector
+    lx: np.ndarray
+    li: np.ndarray
+    dd: np.ndarray
+    yw: np.ndarray
+    pattern: np.ndarray
+    flag: np.ndarray
+    lnz: np.ndarray
+    supplied: np.ndarray      # nn bool: connected to a tank or reservoir
+    drained: np.ndarray       # nn bool: unsupplied and its island draws water
+    comp: np.ndarray          # nn int: island label of unsupplied junctions (-1 otherwise)
+    comp_sum: np.ndarray      # nn float work array (boundary head sums per island)
+    comp_cnt: np.ndarray      # nn int work array
+    queue: np.ndarray         # nn int work array
+    conducting: np.ndarray    # nl bool: last conducting state used for islands
+    fs: np.ndarray            # float scalars (see F_*)
+    iscal: np.ndarray         # int scalars (see I_*)
+
+
+def new_state(net, sm) -> State:
+    """Allocate a zeroed state for a compiled network."""
+    nn, nl, nj = net.nn, net.nl, net.nj
+    ntank = len(net.tank_node)
+    nnz_l = int(sm.lp[-1]) if len(sm.lp) else 0
+    return State(
+        head=np.zeros(nn), flow=np.zeros(nl), status=np.zeros(nl, dtype=np.int64),
+        setting=np.zeros(nl), pcoef=np.zeros(nl), ycoef=np.zeros(nl),
+        node_demand=np.zeros(nn), demand_flow=np.zeros(nj), emitter_flow=np.zeros(nj),
+        leak_flow=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
+        ax=np.zeros(len(sm.ai)), rhs=np.zeros(nj), xw=np.zeros(nj),
+        lx=np.zeros(max(nnz_l, 1)), li=np.zeros(max(nnz_l, 1), dtype=np.int64),
+        dd=np.zeros(nj), yw=np.zeros(nj), pattern=np.zeros(nj, dtype=np.int64),
+        flag=np.zeros(nj, dtype=np.int64), lnz=np.zeros(nj, dtype=np.int64),
+        supplied=np.ones(nn, dtype=np.bool_), drained=np.zeros(nn, dtype=np.bool_),
+        comp=-np.ones(nn, dtype=np.int64), comp_sum=np.zeros(nn),
+        comp_cnt=np.zeros(nn, dtype=np.int64), queue=np.zeros(nn, dtype=np.int64),
+        conducting=np.zeros(nl, dtype=np.bool_),
+        fs=np.zeros(NFS), iscal=np.zeros(NIS, dtype=np.int64),
+    )
+
+
+def copy_state(st: State) -> State:
+    """Deep copy (warm starts for sweeps)."""
+    return State(*(a.copy() for a in st))
