@@ -131,6 +131,10 @@ class SparseStructure(NamedTuple):
     link_pos: np.ndarray      # link -> position of its off-diagonal in ax (-1 if none)
     parent: np.ndarray        # elimination tree
     lp: np.ndarray            # column pointers of L
+    rp: np.ndarray            # row-pattern pointers of L
+    rc: np.ndarray            # row-pattern columns
+    rpos: np.ndarray          # storage position of each row-pattern entry
+    li: np.ndarray            # row index of each stored entry of L
 
 
 @dataclass(frozen=True)

@@ -45,38 +45,38 @@ PI = 3.141592654
 
 
 @njit(cache=True)
-def curve_coeff(net, c, q):
+def curve_coeff(cur_ptr, cur_x, cur_y, c, q):
     """Intercept h0 (ft) and slope r (ft/cfs) of curve ``c`` segment containing ``q``."""
-    p0 = net.cur_ptr[c]
-    npts = net.cur_ptr[c + 1] - p0
+    p0 = cur_ptr[c]
+    npts = cur_ptr[c + 1] - p0
     k2 = 0
-    while k2 < npts and net.cur_x[p0 + k2] < q:
+    while k2 < npts and cur_x[p0 + k2] < q:
         k2 += 1
     if k2 == 0:
         k2 = 1
     elif k2 == npts:
         k2 -= 1
     k1 = k2 - 1
-    x1 = net.cur_x[p0 + k1]
-    x2 = net.cur_x[p0 + k2]
-    y1 = net.cur_y[p0 + k1]
-    y2 = net.cur_y[p0 + k2]
+    x1 = cur_x[p0 + k1]
+    x2 = cur_x[p0 + k2]
+    y1 = cur_y[p0 + k1]
+    y2 = cur_y[p0 + k2]
     r = (y2 - y1) / (x2 - x1)
     h0 = y1 - r * x1
     return h0, r
 
 
 @njit(cache=True)
-def interp_curve(net, c, x, inverse):
+def interp_curve(cur_ptr, cur_x, cur_y, c, x, inverse):
     """Linear interpolation on curve ``c`` (y of x, or x of y when ``inverse``)."""
-    p0 = net.cur_ptr[c]
-    n = net.cur_ptr[c + 1] - p0
+    p0 = cur_ptr[c]
+    n = cur_ptr[c + 1] - p0
     if inverse:
-        xs = net.cur_y[p0:p0 + n]
-        ys = net.cur_x[p0:p0 + n]
+        xs = cur_y[p0:p0 + n]
+        ys = cur_x[p0:p0 + n]
     else:
-        xs = net.cur_x[p0:p0 + n]
-        ys = net.cur_y[p0:p0 + n]
+        xs = cur_x[p0:p0 + n]
+        ys = cur_y[p0:p0 + n]
     m = n - 1
     if x <= xs[0]:
         return ys[0]
@@ -116,199 +116,187 @@ def friction_factor(q, e, s):
 
 
 @njit(cache=True)
-def pipe_coeff(net, opt, st, k):
-    if st.status[k] <= CLOSED:
-        st.pcoef[k] = 1.0 / CBIG
-        st.ycoef[k] = st.flow[k]
-        return
-    q = abs(st.flow[k])
-    ml = net.km[k]
-    r = net.rcoef[k]
-    if opt.formflag == DW:
-        e = net.kc[k] / net.diam[k]
-        s = opt.viscos * net.diam[k]
+def pipe_py(flow, closed, ml, r, rough, diam, formflag, hexp, rqtol, viscos):
+    """(P, Y) of a pipe (EPANET pipecoeff / DWpipecoeff)."""
+    if closed:
+        return 1.0 / CBIG, flow
+    q = abs(flow)
+    if formflag == DW:
+        e = rough / diam
+        s = viscos * diam
         if q <= A2 * s:
             r2 = 16.0 * PI * s * r
-            hloss = st.flow[k] * (r2 + ml * q)
+            hloss = flow * (r2 + ml * q)
             hgrad = r2 + 2.0 * ml * q
         else:
             f, dfdq = friction_factor(q, e, s)
             r1 = f * r + ml
-            hloss = r1 * q * st.flow[k]
+            hloss = r1 * q * flow
             hgrad = 2.0 * r1 * q + dfdq * r * q * q
-        st.pcoef[k] = 1.0 / hgrad
-        st.ycoef[k] = hloss / hgrad
-        return
-    hexp = opt.hexp
+        return 1.0 / hgrad, hloss / hgrad
     hgrad = hexp * r * q ** (hexp - 1.0)
-    if hgrad < opt.rqtol:
-        hgrad = opt.rqtol / hexp
+    if hgrad < rqtol:
+        hgrad = rqtol / hexp
         hloss = hgrad * q
     else:
         hloss = hgrad * q / hexp
     if ml > 0.0:
         hloss += ml * q * q
         hgrad += 2.0 * ml * q
-    if st.flow[k] < 0.0:
+    if flow < 0.0:
         hloss = -hloss
-    st.pcoef[k] = 1.0 / hgrad
-    st.ycoef[k] = hloss / hgrad
+    return 1.0 / hgrad, hloss / hgrad
 
 
 @njit(cache=True)
-def pump_coeff(net, opt, st, k):
-    setting = st.setting[k]
-    if st.status[k] <= CLOSED or setting == 0.0:
-        st.pcoef[k] = 1.0 / CBIG
-        st.ycoef[k] = st.flow[k]
-        return
-    q = abs(st.flow[k])
-    p = net.link_pump[k]
-    ptype = net.pump_type[p]
+def pump_py(flow, closed, setting, ptype, ph0, pr, pn, curve, cur_ptr, cur_x, cur_y, rqtol):
+    """(P, Y) of a pump (EPANET pumpcoeff)."""
+    if closed or setting == 0.0:
+        return 1.0 / CBIG, flow
+    q = abs(flow)
     if ptype == NOCURVE:
-        st.pcoef[k] = 1.0 / CSMALL
-        st.ycoef[k] = st.flow[k]
-        return
+        return 1.0 / CSMALL, flow
     if ptype == CUSTOM:
-        h0, r = curve_coeff(net, net.pump_curve[p], q / setting)
+        h0, r = curve_coeff(cur_ptr, cur_x, cur_y, curve, q / setting)
         hgrad = -r * setting
-        hloss = -h0 * setting * setting + hgrad * st.flow[k]
-    else:
-        h0 = setting * setting * net.pump_h0[p]
-        n = net.pump_n[p]
-        if abs(n - 1.0) < TINY:
-            n = 1.0
-        r = net.pump_r[p] * setting ** (2.0 - n)
-        if ptype == CONST_HP:
-            hgrad = -r / q / q
-            if hgrad > CBIG:
-                st.pcoef[k] = 1.0 / CBIG
-                st.ycoef[k] = st.flow[k]
-                return
-            elif hgrad < CSMALL:
-                st.pcoef[k] = 1.0 / CSMALL
-                st.ycoef[k] = st.flow[k]
-                return
-            hloss = r / st.flow[k]
-        elif n != 1.0:
-            hgrad = n * r * q ** (n - 1.0)
-            if hgrad < opt.rqtol:
-                hgrad = opt.rqtol
-                hloss = h0 + hgrad * st.flow[k]
-            else:
-                hloss = h0 + hgrad * st.flow[k] / n
+        hloss = -h0 * setting * setting + hgrad * flow
+        return 1.0 / hgrad, hloss / hgrad
+    h0 = setting * setting * ph0
+    n = pn
+    if abs(n - 1.0) < TINY:
+        n = 1.0
+    r = pr * setting ** (2.0 - n)
+    if ptype == CONST_HP:
+        hgrad = -r / q / q
+        if hgrad > CBIG:
+            return 1.0 / CBIG, flow
+        elif hgrad < CSMALL:
+            return 1.0 / CSMALL, flow
+        hloss = r / flow
+    elif n != 1.0:
+        hgrad = n * r * q ** (n - 1.0)
+        if hgrad < rqtol:
+            hgrad = rqtol
+            hloss = h0 + hgrad * flow
         else:
-            hgrad = r
-            hloss = h0 + hgrad * st.flow[k]
-    st.pcoef[k] = 1.0 / hgrad
-    st.ycoef[k] = hloss / hgrad
+            hloss = h0 + hgrad * flow / n
+    else:
+        hgrad = r
+        hloss = h0 + hgrad * flow
+    return 1.0 / hgrad, hloss / hgrad
 
 
 @njit(cache=True)
-def valve_coeff(net, opt, st, k, km):
-    """Open/closed valve (or fully open control valve) with minor loss ``km``."""
-    flow = st.flow[k]
-    if st.status[k] <= CLOSED:
-        st.pcoef[k] = 1.0 / CBIG
-        st.ycoef[k] = flow
-        return
+def valve_py(flow, closed, km, rqtol):
+    """(P, Y) of an open/closed valve (or fully open control valve) with minor loss km."""
+    if closed:
+        return 1.0 / CBIG, flow
     if km > 0.0:
         q = abs(flow)
         hgrad = 2.0 * km * q
-        if hgrad < opt.rqtol:
-            hgrad = opt.rqtol / 2.0
+        if hgrad < rqtol:
+            hgrad = rqtol / 2.0
             hloss = flow * hgrad
         else:
             hloss = flow * hgrad / 2.0
-        st.pcoef[k] = 1.0 / hgrad
-        st.ycoef[k] = hloss / hgrad
-    else:
-        st.pcoef[k] = 1.0 / CSMALL
-        st.ycoef[k] = flow
+        return 1.0 / hgrad, hloss / hgrad
+    return 1.0 / CSMALL, flow
 
 
 @njit(cache=True)
-def gpv_coeff(net, opt, st, k):
-    if st.status[k] == CLOSED:
-        valve_coeff(net, opt, st, k, net.km[k])
-        return
-    q = max(abs(st.flow[k]), TINY)
-    h0, r = curve_coeff(net, net.link_curve[k], q)
+def gpv_py(flow, status, km, curve, cur_ptr, cur_x, cur_y, rqtol):
+    if status == CLOSED:
+        return valve_py(flow, True, km, rqtol)
+    q = max(abs(flow), TINY)
+    h0, r = curve_coeff(cur_ptr, cur_x, cur_y, curve, q)
     r = max(r, TINY)
-    st.pcoef[k] = 1.0 / r
-    sgn = 1.0 if st.flow[k] >= 0.0 else -1.0
-    st.ycoef[k] = (h0 / r + q) * sgn
+    sgn = 1.0 if flow >= 0.0 else -1.0
+    return 1.0 / r, (h0 / r + q) * sgn
 
 
 @njit(cache=True)
-def pbv_coeff(net, opt, st, k):
-    s = st.setting[k]
-    if s == MISSING or s == 0.0:
-        valve_coeff(net, opt, st, k, net.km[k])
-    elif net.km[k] * st.flow[k] * st.flow[k] > s:
-        valve_coeff(net, opt, st, k, net.km[k])
-    else:
-        st.pcoef[k] = CBIG
-        st.ycoef[k] = s * CBIG
+def pbv_py(flow, closed, setting, km, rqtol):
+    if setting == MISSING or setting == 0.0:
+        return valve_py(flow, closed, km, rqtol)
+    if km * flow * flow > setting:
+        return valve_py(flow, closed, km, rqtol)
+    return CBIG, setting * CBIG
 
 
 @njit(cache=True)
-def tcv_coeff(net, opt, st, k):
-    km = net.km[k]
-    if st.setting[k] != MISSING:
-        d2 = net.diam[k] * net.diam[k]
-        km = 0.02517 * st.setting[k] / (d2 * d2)
-    valve_coeff(net, opt, st, k, km)
+def tcv_py(flow, closed, setting, km, diam, rqtol):
+    if setting != MISSING:
+        d2 = diam * diam
+        km = 0.02517 * setting / (d2 * d2)
+    return valve_py(flow, closed, km, rqtol)
 
 
 @njit(cache=True)
 def headloss_coeffs(net, opt, st):
-    """P and Y coefficients of every link."""
+    """P and Y coefficients of every link (EPANET headlosscoeffs)."""
+    ltype = net.ltype
+    flow = st.flow
+    status = st.status
+    setting = st.setting
+    pc = st.pcoef
+    yc = st.ycoef
+    km = net.km
+    rq = opt.rqtol
+    cur_ptr = net.cur_ptr
+    cur_x = net.cur_x
+    cur_y = net.cur_y
     for k in range(net.nl):
-        t = net.ltype[k]
+        t = ltype[k]
+        closed = status[k] <= CLOSED
         if t == PIPE or t == CVPIPE:
-            pipe_coeff(net, opt, st, k)
+            p, y = pipe_py(flow[k], closed, km[k], net.rcoef[k], net.kc[k], net.diam[k],
+                           opt.formflag, opt.hexp, rq, opt.viscos)
         elif t == PUMP:
-            pump_coeff(net, opt, st, k)
+            i = net.link_pump[k]
+            p, y = pump_py(flow[k], closed, setting[k], net.pump_type[i], net.pump_h0[i],
+                           net.pump_r[i], net.pump_n[i], net.pump_curve[i], cur_ptr, cur_x,
+                           cur_y, rq)
         elif t == PBV:
-            pbv_coeff(net, opt, st, k)
+            p, y = pbv_py(flow[k], closed, setting[k], km[k], rq)
         elif t == TCV:
-            tcv_coeff(net, opt, st, k)
+            p, y = tcv_py(flow[k], closed, setting[k], km[k], net.diam[k], rq)
         elif t == GPV:
-            gpv_coeff(net, opt, st, k)
+            p, y = gpv_py(flow[k], status[k], km[k], net.link_curve[k], cur_ptr, cur_x,
+                          cur_y, rq)
         else:  # PRV, PSV, FCV
-            if st.setting[k] == MISSING:
-                valve_coeff(net, opt, st, k, net.km[k])
+            if setting[k] == MISSING:
+                p, y = valve_py(flow[k], closed, km[k], rq)
             else:
-                st.pcoef[k] = 0.0
+                p = 0.0
+                y = yc[k]
+        pc[k] = p
+        yc[k] = y
 
 
 @njit(cache=True)
-def emitter_headloss(net, opt, st, i):
-    ke = max(CSMALL, net.ke[i])
-    q = st.emitter_flow[i]
-    hgrad = opt.qexp * ke * abs(q) ** (opt.qexp - 1.0)
-    if hgrad < opt.rqtol:
-        hgrad = opt.rqtol / opt.qexp
+def emitter_headloss(ke, q, qexp, rqtol):
+    """Emitter head loss (ft) and gradient for outflow ``q`` (cfs)."""
+    ke = max(CSMALL, ke)
+    hgrad = qexp * ke * abs(q) ** (qexp - 1.0)
+    if hgrad < rqtol:
+        hgrad = rqtol / qexp
         hloss = hgrad * q
     else:
-        hloss = hgrad * q / opt.qexp
+        hloss = hgrad * q / qexp
     return hloss, hgrad
 
 
 @njit(cache=True)
-def demand_headloss(opt, st, i, dp, n):
+def demand_headloss(d, dfull, dp, n, rqtol):
     """Inverted PDA demand function (EPANET 2.2): head loss and gradient of demand flow."""
-    d = st.demand_flow[i]
-    dfull = st.node_demand[i]
     r = d / dfull
     if r <= 0.0:
         hgrad = CBIG
         hloss = CBIG * d
     elif r < 1.0:
         hgrad = n * dp * r ** (n - 1.0) / dfull
-        if hgrad < opt.rqtol:
-            hgrad = opt.rqtol
+        if hgrad < rqtol:
+            hgrad = rqtol
             hloss = hgrad * d
         else:
             hloss = hgrad * d / n
@@ -319,24 +307,6 @@ def demand_headloss(opt, st, i, dp, n):
 
 
 @njit(cache=True)
-def _add_link_terms(net, st, sm, k, n1, n2, pk, yk):
-    """Matrix terms of a link with conductance pk and correction yk (EPANET linkcoeffs)."""
-    nj = net.nj
-    if sm.link_pos[k] >= 0:
-        st.ax[sm.link_pos[k]] -= pk
-    if n1 < nj:
-        st.ax[sm.diag_pos[n1]] += pk
-        st.rhs[n1] += yk
-    elif n2 < nj:
-        st.rhs[n2] += pk * st.head[n1]
-    if n2 < nj:
-        st.ax[sm.diag_pos[n2]] += pk
-        st.rhs[n2] -= yk
-    elif n1 < nj:
-        st.rhs[n1] += pk * st.head[n2]
-
-
-@njit(cache=True)
 def matrix_coeffs(net, opt, sm, st):
     """Assemble the junction matrix and right-hand side (EPANET matrixcoeffs)."""
     nj = net.nj
@@ -344,23 +314,44 @@ def matrix_coeffs(net, opt, sm, st):
     st.rhs[:] = 0.0
     st.xflow[:] = 0.0
     sup = st.supplied
-    # links
+    ax = st.ax
+    rhs = st.rhs
+    xflow = st.xflow
+    head = st.head
+    flow = st.flow
+    diag_pos = sm.diag_pos
+    link_pos = sm.link_pos
+    lk1 = net.n1
+    lk2 = net.n2
+    # links (EPANET linkcoeffs)
     for k in range(net.nl):
         pk = st.pcoef[k]
         if pk == 0.0:
             continue
-        n1 = net.n1[k]
-        n2 = net.n2[k]
+        n1 = lk1[k]
+        n2 = lk2[k]
         if not (sup[n1] and sup[n2]):
             continue
-        st.xflow[n1] -= st.flow[k]
-        st.xflow[n2] += st.flow[k]
-        _add_link_terms(net, st, sm, k, n1, n2, pk, st.ycoef[k])
+        yk = st.ycoef[k]
+        xflow[n1] -= flow[k]
+        xflow[n2] += flow[k]
+        if link_pos[k] >= 0:
+            ax[link_pos[k]] -= pk
+        if n1 < nj:
+            ax[diag_pos[n1]] += pk
+            rhs[n1] += yk
+        elif n2 < nj:
+            rhs[n2] += pk * head[n1]
+        if n2 < nj:
+            ax[diag_pos[n2]] += pk
+            rhs[n2] -= yk
+        elif n1 < nj:
+            rhs[n1] += pk * head[n2]
     # emitters
     for i in range(nj):
         if net.ke[i] == 0.0 or not sup[i]:
             continue
-        hloss, hgrad = emitter_headloss(net, opt, st, i)
+        hloss, hgrad = emitter_headloss(net.ke[i], st.emitter_flow[i], opt.qexp, opt.rqtol)
         st.ax[sm.diag_pos[i]] += 1.0 / hgrad
         st.rhs[i] += (hloss + net.el[i]) / hgrad
         st.xflow[i] -= st.emitter_flow[i]
@@ -371,7 +362,8 @@ def matrix_coeffs(net, opt, sm, st):
         for i in range(nj):
             if st.node_demand[i] <= 0.0 or not sup[i]:
                 continue
-            hloss, hgrad = demand_headloss(opt, st, i, dp, n)
+            hloss, hgrad = demand_headloss(st.demand_flow[i], st.node_demand[i], dp, n,
+                                           opt.rqtol)
             if hgrad > 0.0:
                 st.ax[sm.diag_pos[i]] += 1.0 / hgrad
                 st.rhs[i] += (hloss + net.el[i] + opt.pmin) / hgrad
@@ -435,7 +427,8 @@ def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
                 if n2 < nj:
                     st.ax[sm.diag_pos[n2]] += 1.0 / CBIG
             return
-        valve_coeff(net, opt, st, k, net.km[k])
+        st.pcoef[k], st.ycoef[k] = valve_py(st.flow[k], st.status[k] <= CLOSED, net.km[k],
+                                            opt.rqtol)
         _open_valve_terms(net, sm, st, k, n1, n2)
         return
     # FCV
@@ -456,7 +449,8 @@ def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
         if n2 < nj:
             st.ax[sm.diag_pos[n2]] += st.pcoef[k]
     else:
-        valve_coeff(net, opt, st, k, net.km[k])
+        st.pcoef[k], st.ycoef[k] = valve_py(st.flow[k], st.status[k] <= CLOSED, net.km[k],
+                                            opt.rqtol)
         _open_valve_terms(net, sm, st, k, n1, n2)
 
 

@@ -62,10 +62,11 @@ PI = 3.141592654
 
 
 @njit(cache=True)
-def pattern_factor(net, pat, period):
-    p0 = net.pat_ptr[pat]
-    n = net.pat_ptr[pat + 1] - p0
-    return net.pat_val[p0 + period % n]
+def pattern_factor(pat_ptr, pat_val, pat, period):
+    """Multiplier of pattern ``pat`` in pattern period ``period`` (cyclic)."""
+    p0 = pat_ptr[pat]
+    n = pat_ptr[pat + 1] - p0
+    return pat_val[p0 + period % n]
 
 
 @njit(cache=True)
@@ -123,7 +124,7 @@ def demands(net, opt, st, htime):
     for i in range(net.nj):
         total = 0.0
         for d in range(net.dem_ptr[i], net.dem_ptr[i + 1]):
-            dj = net.dem_base[d] * pattern_factor(net, net.dem_pat[d], period) * opt.dmult
+            dj = net.dem_base[d] * pattern_factor(net.pat_ptr, net.pat_val, net.dem_pat[d], period) * opt.dmult
             if dj > 0.0:
                 dsys += dj
             total += dj
@@ -133,11 +134,11 @@ def demands(net, opt, st, htime):
     for ti in range(len(net.tank_node)):
         if net.tank_area[ti] == 0.0 and net.tank_pat[ti] >= 0:
             n = net.tank_node[ti]
-            st.head[n] = net.el[n] * pattern_factor(net, net.tank_pat[ti], period)
+            st.head[n] = net.el[n] * pattern_factor(net.pat_ptr, net.pat_val, net.tank_pat[ti], period)
     for p in range(len(net.pump_link)):
         if net.pump_pat[p] >= 0:
             k = net.pump_link[p]
-            set_link_setting(net, st, k, pattern_factor(net, net.pump_pat[p], period))
+            set_link_setting(net, st, k, pattern_factor(net.pat_ptr, net.pat_val, net.pump_pat[p], period))
 
 
 @njit(cache=True)
@@ -146,7 +147,7 @@ def tank_volume(net, ti, h):
     c = net.tank_vcurve[ti]
     if c < 0:
         return net.tank_vmin[ti] + (h - net.tank_hmin[ti]) * net.tank_area[ti]
-    return interp_curve(net, c, h - net.el[n], False)
+    return interp_curve(net.cur_ptr, net.cur_x, net.cur_y, c, h - net.el[n], False)
 
 
 @njit(cache=True)
@@ -155,7 +156,7 @@ def tank_grade(net, ti, v):
     c = net.tank_vcurve[ti]
     if c < 0:
         return net.tank_hmin[ti] + (v - net.tank_vmin[ti]) / net.tank_area[ti]
-    return net.el[n] + interp_curve(net, c, v, True)
+    return net.el[n] + interp_curve(net.cur_ptr, net.cur_x, net.cur_y, c, v, True)
 
 
 @njit(cache=True)

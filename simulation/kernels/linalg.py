@@ -48,6 +48,45 @@ def _upper_pattern(nj, i_rows, j_cols, iperm):
     return m.indptr.astype(np.int64), m.indices.astype(np.int64)
 
 
+@njit(cache=True)
+def _row_patterns(n, ap, ai, parent, lp):
+    """Static row patterns of L: for row k the columns i < k with L(k,i) != 0 (sorted)
+    and where each entry is stored in the column-ordered value array.
+
+    Returns (rp, rc, rpos, li): CSR of row patterns, storage positions, row indices.
+    """
+    lnz = np.zeros(n, dtype=np.int64)
+    flag = -np.ones(n, dtype=np.int64)
+    nnz = lp[n]
+    li = np.zeros(max(nnz, 1), dtype=np.int64)
+    rp = np.zeros(n + 1, dtype=np.int64)
+    rc = np.zeros(max(nnz, 1), dtype=np.int64)
+    rpos = np.zeros(max(nnz, 1), dtype=np.int64)
+    buf = np.zeros(n, dtype=np.int64)
+    cnt = 0
+    for k in range(n):
+        flag[k] = k
+        m = 0
+        for p in range(ap[k], ap[k + 1]):
+            i = ai[p]
+            while flag[i] != k:
+                buf[m] = i
+                m += 1
+                flag[i] = k
+                i = parent[i]
+        row = np.sort(buf[:m])
+        for j in range(m):
+            i = row[j]
+            pos = lp[i] + lnz[i]
+            li[pos] = k
+            lnz[i] += 1
+            rc[cnt] = i
+            rpos[cnt] = pos
+            cnt += 1
+        rp[k + 1] = cnt
+    return rp, rc, rpos, li
+
+
 def _fill(nj, ap, ai):
     parent = np.empty(nj, dtype=np.int64)
     lnz = np.empty(nj, dtype=np.int64)
@@ -120,50 +159,40 @@ def build_structure(nj, n1, n2):
         r, c = min(a, b), max(a, b)
         seg = ai[ap[c]:ap[c + 1]]
         link_pos[k] = ap[c] + int(np.searchsorted(seg, r))
+    rp, rc, rpos, li = _row_patterns(nj, ap, ai, parent, lp)
     return SparseStructure(iperm=iperm, perm=perm, ap=ap, ai=ai, diag_pos=diag_pos,
-                           link_pos=link_pos, parent=parent, lp=lp)
+                           link_pos=link_pos, parent=parent, lp=lp, rp=rp, rc=rc, rpos=rpos,
+                           li=li)
 
 
 @njit(cache=True)
-def ldl_numeric(n, ap, ai, ax, lp, parent, lnz, li, lx, d, y, pattern, flag):
-    """Numeric LDL^T of the upper-CSC matrix (ap, ai, ax).
+def ldl_numeric(n, ap, ai, ax, lp, rp, rc, rpos, li, lx, d, y):
+    """Numeric LDL^T of the upper-CSC matrix (ap, ai, ax) on a static pattern.
 
-    Returns -1 on success, or the (permuted) row whose pivot is not positive.
+    Row k of L is a sparse triangular solve over the precomputed row pattern (columns in
+    increasing order, a valid topological order). ``y`` must be all zero on entry and is
+    left all zero. Returns -1 on success, or the (permuted) row whose pivot is not
+    positive.
     """
     for k in range(n):
-        y[k] = 0.0
-        top = n
-        flag[k] = k
-        lnz[k] = 0
         for p in range(ap[k], ap[k + 1]):
-            i = ai[p]
-            y[i] += ax[p]
-            length = 0
-            while flag[i] != k:
-                pattern[length] = i
-                length += 1
-                flag[i] = k
-                i = parent[i]
-            while length > 0:
-                top -= 1
-                length -= 1
-                pattern[top] = pattern[length]
-        d[k] = y[k]
+            y[ai[p]] += ax[p]
+        dk = y[k]
         y[k] = 0.0
-        while top < n:
-            i = pattern[top]
+        for q in range(rp[k], rp[k + 1]):
+            i = rc[q]
             yi = y[i]
             y[i] = 0.0
-            p2 = lp[i] + lnz[i]
-            for p in range(lp[i], p2):
+            pend = rpos[q]
+            for p in range(lp[i], pend):
                 y[li[p]] -= lx[p] * yi
-            l_ki = yi / d[i]
-            d[k] -= l_ki * yi
-            li[p2] = k
-            lx[p2] = l_ki
-            lnz[i] += 1
-            top += 1
-        if not d[k] > 0.0:
+            lki = yi / d[i]
+            dk -= lki * yi
+            lx[pend] = lki
+        d[k] = dk
+        if not dk > 0.0:
+            for j in range(k + 1, n):
+                y[j] = 0.0
             return k
     return -1
 

@@ -15,6 +15,7 @@ from .coeffs import demand_headloss, emitter_headloss, headloss_coeffs, matrix_c
 from .constants import (
     ACTIVE,
     BIG,
+    CBIG,
     CLOSED,
     CONST_HP,
     CVPIPE,
@@ -52,11 +53,18 @@ from .state import (
 # islands
 # ---------------------------------------------------------------------------------------
 @njit(cache=True)
-def _link_conducts(net, st, k):
-    if st.status[k] <= CLOSED:
+def link_conducts(ltype, status, setting, flow, ptype, pump_r):
+    """True when a link can carry water (its coefficient is not EPANET's closed one)."""
+    if status <= CLOSED:
         return False
-    if net.ltype[k] == PUMP and st.setting[k] == 0.0:
-        return False
+    if ltype == PUMP:
+        if setting == 0.0:
+            return False
+        if ptype == CONST_HP:
+            # a constant-power pump at (near) zero flow has gradient > CBIG: closed
+            q = abs(flow)
+            if q == 0.0 or -pump_r * setting * setting * setting / (q * q) > CBIG:
+                return False
     return True
 
 
@@ -72,7 +80,10 @@ def update_islands(net, opt, st, force):
     nl = net.nl
     changed = force
     for k in range(nl):
-        c = _link_conducts(net, st, k)
+        p = net.link_pump[k]
+        ptype = net.pump_type[p] if p >= 0 else -1
+        pr = net.pump_r[p] if p >= 0 else 0.0
+        c = link_conducts(net.ltype[k], st.status[k], st.setting[k], st.flow[k], ptype, pr)
         if c != st.conducting[k]:
             st.conducting[k] = c
             changed = True
@@ -195,26 +206,27 @@ def set_unsupplied_heads(net, opt, st):
 # status checks
 # ---------------------------------------------------------------------------------------
 @njit(cache=True)
-def cv_status(opt, s, dh, q):
-    if abs(dh) > opt.htol:
-        if dh < -opt.htol:
+def cv_status(htol, qtol, s, dh, q):
+    """Check valve status from head difference ``dh`` and flow ``q``."""
+    if abs(dh) > htol:
+        if dh < -htol:
             return CLOSED
-        elif q < -opt.qtol:
+        elif q < -qtol:
             return CLOSED
         return OPEN
-    if q < -opt.qtol:
+    if q < -qtol:
         return CLOSED
     return s
 
 
 @njit(cache=True)
-def pump_status(net, opt, st, k, dh):
-    p = net.link_pump[k]
-    if net.pump_type[p] == CONST_HP:
+def pump_status(htol, ptype, phmax, setting, dh):
+    """XHEAD when the pump's head gain ``dh`` exceeds its speed-adjusted shutoff head."""
+    if ptype == CONST_HP:
         hmax = BIG
     else:
-        hmax = st.setting[k] * st.setting[k] * net.pump_hmax[p]
-    if dh > hmax + opt.htol:
+        hmax = setting * setting * phmax
+    if dh > hmax + htol:
         return XHEAD
     return OPEN
 
@@ -286,13 +298,13 @@ def psv_status(net, opt, st, k, s, hset, h1, h2):
 
 
 @njit(cache=True)
-def fcv_status(opt, st, k, s, h1, h2):
+def fcv_status(htol, qtol, s, h1, h2, q, setting):
     status = s
-    if h1 - h2 < -opt.htol:
+    if h1 - h2 < -htol:
         status = XFCV
-    elif st.flow[k] < -opt.qtol:
+    elif q < -qtol:
         status = XFCV
-    elif s == XFCV and st.flow[k] >= st.setting[k]:
+    elif s == XFCV and q >= setting:
         status = ACTIVE
     return status
 
@@ -345,13 +357,13 @@ def _tank_link_status(net, opt, st, k, n1, n2):
         if net.ltype[k] == PUMP:
             if net.n2[k] == tn:
                 st.status[k] = TEMPCLOSED
-        elif cv_status(opt, OPEN, h, q) == CLOSED:
+        elif cv_status(opt.htol, opt.qtol, OPEN, h, q) == CLOSED:
             st.status[k] = TEMPCLOSED
     if st.head[tn] <= net.tank_hmin[ti] + opt.htol:
         if net.ltype[k] == PUMP:
             if net.n1[k] == tn:
                 st.status[k] = TEMPCLOSED
-        elif cv_status(opt, CLOSED, h, q) == OPEN:
+        elif cv_status(opt.htol, opt.qtol, CLOSED, h, q) == OPEN:
             st.status[k] = TEMPCLOSED
 
 
@@ -360,20 +372,27 @@ def link_status(net, opt, st):
     """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed."""
     change = False
     nj = net.nj
+    htol = opt.htol
+    qtol = opt.qtol
+    status = st.status
+    head = st.head
     for k in range(net.nl):
         n1 = net.n1[k]
         n2 = net.n2[k]
-        dh = st.head[n1] - st.head[n2]
-        s = st.status[k]
+        dh = head[n1] - head[n2]
+        s = status[k]
         if s == XHEAD or s == TEMPCLOSED:
-            st.status[k] = OPEN
+            status[k] = OPEN
         t = net.ltype[k]
         if t == CVPIPE:
-            st.status[k] = cv_status(opt, st.status[k], dh, st.flow[k])
-        if t == PUMP and st.status[k] >= OPEN and st.setting[k] > 0.0:
-            st.status[k] = pump_status(net, opt, st, k, -dh)
+            status[k] = cv_status(htol, qtol, status[k], dh, st.flow[k])
+        if t == PUMP and status[k] >= OPEN and st.setting[k] > 0.0:
+            p = net.link_pump[k]
+            status[k] = pump_status(htol, net.pump_type[p], net.pump_hmax[p], st.setting[k],
+                                    -dh)
         if t == FCV and st.setting[k] != MISSING:
-            st.status[k] = fcv_status(opt, st, k, s, st.head[n1], st.head[n2])
+            status[k] = fcv_status(htol, qtol, s, head[n1], head[n2], st.flow[k],
+                                   st.setting[k])
         if n1 >= nj or n2 >= nj:
             _tank_link_status(net, opt, st, k, n1, n2)
         if s != st.status[k]:
@@ -480,7 +499,7 @@ def new_flows(net, opt, st):
     for i in range(nj):
         if net.ke[i] == 0.0 or not sup[i]:
             continue
-        hloss, hgrad = emitter_headloss(net, opt, st, i)
+        hloss, hgrad = emitter_headloss(net.ke[i], st.emitter_flow[i], opt.qexp, opt.rqtol)
         dh = st.head[i] - net.el[i]
         dq = (hloss - dh) / hgrad
         dq *= relax
@@ -495,7 +514,8 @@ def new_flows(net, opt, st):
         for i in range(nj):
             if st.node_demand[i] <= 0.0 or not sup[i]:
                 continue
-            hloss, hgrad = demand_headloss(opt, st, i, dp, n)
+            hloss, hgrad = demand_headloss(st.demand_flow[i], st.node_demand[i], dp, n,
+                                           opt.rqtol)
             dh = st.head[i] - net.el[i] - opt.pmin
             dq = (hloss - dh) / hgrad
             dq *= relax
@@ -583,13 +603,13 @@ def linear_solve(net, sm, st):
     nj = net.nj
     if nj == 0:
         return -1
-    bad = ldl_numeric(nj, sm.ap, sm.ai, st.ax, sm.lp, sm.parent, st.lnz, st.li, st.lx,
-                      st.dd, st.yw, st.pattern, st.flag)
+    bad = ldl_numeric(nj, sm.ap, sm.ai, st.ax, sm.lp, sm.rp, sm.rc, sm.rpos, sm.li, st.lx,
+                      st.dd, st.yw)
     if bad >= 0:
         return sm.perm[bad]
     for j in range(nj):
         st.xw[sm.iperm[j]] = st.rhs[j]
-    ldl_solve(nj, sm.lp, st.li, st.lx, st.dd, st.xw)
+    ldl_solve(nj, sm.lp, sm.li, st.lx, st.dd, st.xw)
     for j in range(nj):
         st.head[j] = st.xw[sm.iperm[j]]
     return -1
@@ -616,7 +636,8 @@ def hydsolve(net, opt, sm, ctl, st):
     relerr = 0.0
     errcode = 0
     converged = False
-    update_islands(net, opt, st, True)
+    # demands changed: re-decide which cut-off islands drain (only if there are any)
+    update_islands(net, opt, st, st.iscal[I_NUNSUPPLIED] > 0)
     while it <= maxtrials:
         update_islands(net, opt, st, False)
         headloss_coeffs(net, opt, st)

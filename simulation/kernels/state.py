@@ -47,13 +47,9 @@ class State(NamedTuple):
     ax: np.ndarray            # matrix values (upper CSC)
     rhs: np.ndarray           # nj, right-hand side by junction
     xw: np.ndarray            # nj, permuted solve vector
-    lx: np.ndarray
-    li: np.ndarray
-    dd: np.ndarray
-    yw: np.ndarray
-    pattern: np.ndarray
-    flag: np.ndarray
-    lnz: np.ndarray
+    lx: np.ndarray            # values of L (pattern in SparseStructure)
+    dd: np.ndarray            # diagonal D
+    yw: np.ndarray            # LDL work vector, all zero between factorisations
     supplied: np.ndarray      # nn bool: connected to a tank or reservoir
     drained: np.ndarray       # nn bool: unsupplied and its island draws water
     comp: np.ndarray          # nn int: island label of unsupplied junctions (-1 otherwise)
@@ -76,9 +72,7 @@ def new_state(net, sm) -> State:
         node_demand=np.zeros(nn), demand_flow=np.zeros(nj), emitter_flow=np.zeros(nj),
         leak_flow=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
         ax=np.zeros(len(sm.ai)), rhs=np.zeros(nj), xw=np.zeros(nj),
-        lx=np.zeros(max(nnz_l, 1)), li=np.zeros(max(nnz_l, 1), dtype=np.int64),
-        dd=np.zeros(nj), yw=np.zeros(nj), pattern=np.zeros(nj, dtype=np.int64),
-        flag=np.zeros(nj, dtype=np.int64), lnz=np.zeros(nj, dtype=np.int64),
+        lx=np.zeros(max(nnz_l, 1)), dd=np.zeros(nj), yw=np.zeros(nj),
         supplied=np.ones(nn, dtype=np.bool_), drained=np.zeros(nn, dtype=np.bool_),
         comp=-np.ones(nn, dtype=np.int64), comp_sum=np.zeros(nn),
         comp_cnt=np.zeros(nn, dtype=np.int64), queue=np.zeros(nn, dtype=np.int64),
