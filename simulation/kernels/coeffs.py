@@ -44,7 +44,7 @@ AC = -5.14214965799093883760e-03
 PI = 3.141592654
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def curve_coeff(cur_ptr, cur_x, cur_y, c, q):
     """Intercept h0 (ft) and slope r (ft/cfs) of curve ``c`` segment containing ``q``."""
     p0 = cur_ptr[c]
@@ -66,7 +66,7 @@ def curve_coeff(cur_ptr, cur_x, cur_y, c, q):
     return h0, r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interp_curve(cur_ptr, cur_x, cur_y, c, x, inverse):
     """Linear interpolation on curve ``c`` (y of x, or x of y when ``inverse``)."""
     p0 = cur_ptr[c]
@@ -90,7 +90,7 @@ def interp_curve(cur_ptr, cur_x, cur_y, c, x, inverse):
     return ys[m]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def friction_factor(q, e, s):
     """Darcy-Weisbach friction factor and its flow derivative (EPANET 2.2)."""
     w = q / s
@@ -115,7 +115,7 @@ def friction_factor(q, e, s):
     return f, dfdq
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pipe_py(flow, closed, ml, r, rough, diam, formflag, hexp, rqtol, viscos):
     """(P, Y) of a pipe (EPANET pipecoeff / DWpipecoeff)."""
     if closed:
@@ -148,7 +148,7 @@ def pipe_py(flow, closed, ml, r, rough, diam, formflag, hexp, rqtol, viscos):
     return 1.0 / hgrad, hloss / hgrad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pump_py(flow, closed, setting, ptype, ph0, pr, pn, curve, cur_ptr, cur_x, cur_y, rqtol):
     """(P, Y) of a pump (EPANET pumpcoeff)."""
     if closed or setting == 0.0:
@@ -186,7 +186,7 @@ def pump_py(flow, closed, setting, ptype, ph0, pr, pn, curve, cur_ptr, cur_x, cu
     return 1.0 / hgrad, hloss / hgrad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def valve_py(flow, closed, km, rqtol):
     """(P, Y) of an open/closed valve (or fully open control valve) with minor loss km."""
     if closed:
@@ -203,7 +203,7 @@ def valve_py(flow, closed, km, rqtol):
     return 1.0 / CSMALL, flow
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gpv_py(flow, status, km, curve, cur_ptr, cur_x, cur_y, rqtol):
     if status == CLOSED:
         return valve_py(flow, True, km, rqtol)
@@ -214,7 +214,7 @@ def gpv_py(flow, status, km, curve, cur_ptr, cur_x, cur_y, rqtol):
     return 1.0 / r, (h0 / r + q) * sgn
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pbv_py(flow, closed, setting, km, rqtol):
     if setting == MISSING or setting == 0.0:
         return valve_py(flow, closed, km, rqtol)
@@ -223,7 +223,7 @@ def pbv_py(flow, closed, setting, km, rqtol):
     return CBIG, setting * CBIG
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tcv_py(flow, closed, setting, km, diam, rqtol):
     if setting != MISSING:
         d2 = diam * diam
@@ -231,7 +231,7 @@ def tcv_py(flow, closed, setting, km, diam, rqtol):
     return valve_py(flow, closed, km, rqtol)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def headloss_coeffs(net, opt, st):
     """P and Y coefficients of every link (EPANET headlosscoeffs)."""
     ltype = net.ltype
@@ -273,7 +273,7 @@ def headloss_coeffs(net, opt, st):
         yc[k] = y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def emitter_headloss(ke, q, qexp, rqtol):
     """Emitter head loss (ft) and gradient for outflow ``q`` (cfs)."""
     ke = max(CSMALL, ke)
@@ -286,7 +286,7 @@ def emitter_headloss(ke, q, qexp, rqtol):
     return hloss, hgrad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def demand_headloss(d, dfull, dp, n, rqtol):
     """Inverted PDA demand function (EPANET 2.2): head loss and gradient of demand flow."""
     r = d / dfull
@@ -306,7 +306,7 @@ def demand_headloss(d, dfull, dp, n, rqtol):
     return hloss, hgrad
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def matrix_coeffs(net, opt, sm, st):
     """Assemble the junction matrix and right-hand side (EPANET matrixcoeffs)."""
     nj = net.nj
@@ -398,7 +398,7 @@ def matrix_coeffs(net, opt, sm, st):
             st.rhs[i] = st.head[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
     nj = net.nj
     if t == PRV or t == PSV:
@@ -454,7 +454,7 @@ def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
         _open_valve_terms(net, sm, st, k, n1, n2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _open_valve_terms(net, sm, st, k, n1, n2):
     nj = net.nj
     pk = st.pcoef[k]

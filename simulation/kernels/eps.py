@@ -61,7 +61,7 @@ from .state import F_DSYSTEM, I_HALT, I_HTIME, I_RTIME
 PI = 3.141592654
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pattern_factor(pat_ptr, pat_val, pat, period):
     """Multiplier of pattern ``pat`` in pattern period ``period`` (cyclic)."""
     p0 = pat_ptr[pat]
@@ -69,14 +69,14 @@ def pattern_factor(pat_ptr, pat_val, pat, period):
     return pat_val[p0 + period % n]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def reset_pump_flow(net, st, k):
     p = net.link_pump[k]
     if net.pump_type[p] == CONST_HP:
         st.flow[k] = net.pump_q0[p]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def set_link_status(net, st, k, value):
     """EPANET setlinkstatus: value 1 opens, 0 closes (adjusting pump/valve settings)."""
     t = net.ltype[k]
@@ -96,7 +96,7 @@ def set_link_status(net, st, k, value):
         st.status[k] = CLOSED
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def set_link_setting(net, st, k, value):
     """EPANET setlinksetting: pump speed or valve setting, adjusting status."""
     t = net.ltype[k]
@@ -116,7 +116,7 @@ def set_link_setting(net, st, k, value):
         st.setting[k] = value
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def demands(net, opt, st, htime):
     """Junction demands, reservoir heads and pump speeds at time ``htime`` (s)."""
     period = (htime + opt.pstart) // opt.pstep
@@ -141,7 +141,7 @@ def demands(net, opt, st, htime):
             set_link_setting(net, st, k, pattern_factor(net.pat_ptr, net.pat_val, net.pump_pat[p], period))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tank_volume(net, ti, h):
     n = net.tank_node[ti]
     c = net.tank_vcurve[ti]
@@ -150,7 +150,7 @@ def tank_volume(net, ti, h):
     return interp_curve(net.cur_ptr, net.cur_x, net.cur_y, c, h - net.el[n], False)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tank_grade(net, ti, v):
     n = net.tank_node[ti]
     c = net.tank_vcurve[ti]
@@ -159,7 +159,7 @@ def tank_grade(net, ti, v):
     return net.el[n] + interp_curve(net.cur_ptr, net.cur_x, net.cur_y, c, v, True)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def controls(net, opt, st, ctl, htime):
     """Apply simple time and tank-level controls at ``htime``; returns count applied."""
     nj = net.nj
@@ -203,7 +203,7 @@ def controls(net, opt, st, ctl, htime):
     return setsum
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tank_levels(net, st, tstep):
     for ti in range(len(net.tank_node)):
         if net.tank_area[ti] == 0.0:
@@ -218,7 +218,7 @@ def tank_levels(net, st, tstep):
         st.head[n] = tank_grade(net, ti, st.tank_v[ti])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tank_timestep(net, st, tstep):
     for ti in range(len(net.tank_node)):
         if net.tank_area[ti] == 0.0:
@@ -243,7 +243,7 @@ def tank_timestep(net, st, tstep):
     return tstep
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def control_timestep(net, opt, st, ctl, htime, tstep):
     nj = net.nj
     for i in range(len(ctl.link)):
@@ -285,7 +285,7 @@ def control_timestep(net, opt, st, ctl, htime, tstep):
 # ---------------------------------------------------------------------------------------
 # rules
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _check_time(opt, rules, j, time1, htime):
     if rules.p_var[j] == V_TIME:
         t1 = time1
@@ -312,7 +312,7 @@ def _check_time(opt, rules, j, time1, htime):
     return not flag
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _check_status(st, rules, j):
     s = st.status[rules.p_index[j]]
     if s <= CLOSED:
@@ -328,7 +328,7 @@ def _check_status(st, rules, j):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _check_value(net, opt, st, rules, j):
     i = rules.p_index[j]
     v = rules.p_var[j]
@@ -390,7 +390,7 @@ def _check_value(net, opt, st, rules, j):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _check_premise(net, opt, st, rules, j, time1, htime):
     v = rules.p_var[j]
     if v == V_TIME or v == V_CLOCKTIME:
@@ -400,7 +400,7 @@ def _check_premise(net, opt, st, rules, j, time1, htime):
     return _check_value(net, opt, st, rules, j)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _eval_premises(net, opt, st, rules, r, time1, htime):
     result = True
     for j in range(rules.pptr[r], rules.pptr[r + 1]):
@@ -414,7 +414,7 @@ def _eval_premises(net, opt, st, rules, r, time1, htime):
     return result
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def check_rules(net, opt, st, rules, htime, dt, act_rule, act_idx, act_else):
     """Evaluate all rules over the last interval and apply their actions (EPANET).
 
@@ -478,7 +478,7 @@ def check_rules(net, opt, st, rules, htime, dt, act_rule, act_idx, act_else):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rule_timestep(net, opt, st, rules, htime, tstep, act_rule, act_idx, act_else):
     """Advance tanks in rule steps until a rule fires; returns the (shortened) step."""
     tnow = htime
@@ -506,7 +506,7 @@ def rule_timestep(net, opt, st, rules, htime, tstep, act_rule, act_idx, act_else
     return t - tnow
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def timestep(net, opt, st, ctl, rules, htime, act_rule, act_idx, act_else):
     """Length of the next hydraulic step (s); tank levels are advanced over it."""
     tstep = opt.hstep
@@ -526,7 +526,7 @@ def timestep(net, opt, st, ctl, rules, htime, act_rule, act_idx, act_else):
     return tstep
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def init_hydraulics(net, opt, st):
     """EPANET openhyd + inithyd: tanks, emitter flows, link statuses, settings, flows."""
     for ti in range(len(net.tank_node)):
@@ -559,7 +559,7 @@ def init_hydraulics(net, opt, st):
     st.iscal[I_HALT] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_period(net, opt, sm, ctl, st, htime):
     """Demands, controls and one hydraulic solution at ``htime``."""
     demands(net, opt, st, htime)

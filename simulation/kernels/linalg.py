@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from scipy.sparse.linalg import splu
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _etree_counts(n, ap, ai, parent, lnz, flag):
     """Elimination tree and column counts of L for an upper-CSC pattern (rows < col)."""
     for k in range(n):
@@ -48,7 +48,7 @@ def _upper_pattern(nj, i_rows, j_cols, iperm):
     return m.indptr.astype(np.int64), m.indices.astype(np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _row_patterns(n, ap, ai, parent, lp):
     """Static row patterns of L: for row k the columns i < k with L(k,i) != 0 (sorted)
     and where each entry is stored in the column-ordered value array.
@@ -165,7 +165,7 @@ def build_structure(nj, n1, n2):
                            li=li)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ldl_numeric(n, ap, ai, ax, lp, rp, rc, rpos, li, lx, d, y):
     """Numeric LDL^T of the upper-CSC matrix (ap, ai, ax) on a static pattern.
 
@@ -197,7 +197,7 @@ def ldl_numeric(n, ap, ai, ax, lp, rp, rc, rpos, li, lx, d, y):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ldl_solve(n, lp, li, lx, d, x):
     """Solve L D L^T x = b in place (x holds b on entry)."""
     for j in range(n):

@@ -20,14 +20,14 @@ D_DEFICIENT = 7
 ND = 8
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _grow(a):
     b = np.empty((a.shape[0] * 2, a.shape[1]))
     b[: a.shape[0]] = a
     return b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak):
     for n in range(net.nn):
         o_head[r, n] = st.head[n]
@@ -41,7 +41,7 @@ def _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak)
         o_setting[r, k] = st.setting[k]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_eps(net, opt, sm, ctl, rules, st, nrep, o_head, o_dem, o_flow, o_status,
             o_setting, o_sup, o_leak, o_rep_step):
     """Run the whole extended period.

@@ -52,7 +52,7 @@ from .state import (
 # ---------------------------------------------------------------------------------------
 # islands
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def link_conducts(ltype, status, setting, flow, ptype, pump_r):
     """True when a link can carry water (its coefficient is not EPANET's closed one)."""
     if status <= CLOSED:
@@ -68,7 +68,7 @@ def link_conducts(ltype, status, setting, flow, ptype, pump_r):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def update_islands(net, opt, st, force):
     """Mark junctions connected to a tank/reservoir through conducting links.
 
@@ -166,7 +166,7 @@ def update_islands(net, opt, st, force):
     return nuns
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def set_unsupplied_heads(net, opt, st):
     """Heads of unsupplied junctions.
 
@@ -205,7 +205,7 @@ def set_unsupplied_heads(net, opt, st):
 # ---------------------------------------------------------------------------------------
 # status checks
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cv_status(htol, qtol, s, dh, q):
     """Check valve status from head difference ``dh`` and flow ``q``."""
     if abs(dh) > htol:
@@ -219,7 +219,7 @@ def cv_status(htol, qtol, s, dh, q):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pump_status(htol, ptype, phmax, setting, dh):
     """XHEAD when the pump's head gain ``dh`` exceeds its speed-adjusted shutoff head."""
     if ptype == CONST_HP:
@@ -231,7 +231,7 @@ def pump_status(htol, ptype, phmax, setting, dh):
     return OPEN
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def prv_status(net, opt, st, k, s, hset, h1, h2):
     htol = opt.htol
     q = st.flow[k]
@@ -264,7 +264,7 @@ def prv_status(net, opt, st, k, s, hset, h1, h2):
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def psv_status(net, opt, st, k, s, hset, h1, h2):
     htol = opt.htol
     q = st.flow[k]
@@ -297,7 +297,7 @@ def psv_status(net, opt, st, k, s, hset, h1, h2):
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fcv_status(htol, qtol, s, h1, h2, q, setting):
     status = s
     if h1 - h2 < -htol:
@@ -309,7 +309,7 @@ def fcv_status(htol, qtol, s, h1, h2, q, setting):
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def valve_status(net, opt, st):
     """Update PRV/PSV status (every iteration); True if any changed."""
     change = False
@@ -334,7 +334,7 @@ def valve_status(net, opt, st):
     return change
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tank_link_status(net, opt, st, k, n1, n2):
     """Close links that would fill a full tank or drain an empty one (EPANET 2.2)."""
     if st.status[k] <= CLOSED:
@@ -367,7 +367,7 @@ def _tank_link_status(net, opt, st, k, n1, n2):
             st.status[k] = TEMPCLOSED
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def link_status(net, opt, st):
     """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed."""
     change = False
@@ -400,7 +400,7 @@ def link_status(net, opt, st):
     return change
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pressure_switch(net, opt, st, ctl):
     """Simple controls on junction pressure, applied after convergence (EPANET pswitch)."""
     anychange = False
@@ -441,7 +441,7 @@ def pressure_switch(net, opt, st, ctl):
     return anychange
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bad_valve(net, st, n):
     """Fix an active PRV/PSV/FCV touching node n that makes the matrix singular."""
     for v in range(len(net.valve_link)):
@@ -462,7 +462,7 @@ def bad_valve(net, st, n):
 # ---------------------------------------------------------------------------------------
 # flow updates and convergence
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def new_flows(net, opt, st):
     """Update link, emitter and demand flows from new heads; returns relative change."""
     nj = net.nj
@@ -533,7 +533,7 @@ def new_flows(net, opt, st):
     return dqsum
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def max_head_error(net, opt, st):
     headloss_coeffs(net, opt, st)
     err = 0.0
@@ -551,7 +551,7 @@ def max_head_error(net, opt, st):
     return err
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pda_converged(net, opt, st):
     qtol = 0.0001
     conv = True
@@ -580,7 +580,7 @@ def pda_converged(net, opt, st):
     return conv
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def has_converged(net, opt, st, relerr):
     if relerr > opt.hacc:
         return False
@@ -594,7 +594,7 @@ def has_converged(net, opt, st, relerr):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def linear_solve(net, sm, st):
     """Factorise and solve the junction system; heads of junctions updated in place.
 
@@ -615,7 +615,7 @@ def linear_solve(net, sm, st):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hydsolve(net, opt, sm, ctl, st):
     """Solve network heads and flows for the current demands and statuses.
 

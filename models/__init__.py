@@ -1,0 +1,17 @@
+"""The editable network and its EPANET INP input/output.
+
+Public API:
+
+- :class:`Network` -- a WNTR ``WaterNetworkModel`` plus EPANET 2.3 pipe leakage
+  (``pipe_leakage``) and reader warnings; ``Network.from_wn``, ``Network.copy``.
+- :func:`load_network` -- read an EPANET 2.2/2.3 INP file; every malformed file raises
+  :class:`NetworkInputError` naming the file, the line and the problem.
+- :func:`write_inp` -- write a network back (atomically), leakage included.
+- :class:`NetworkInputError`
+"""
+
+from models.errors import NetworkInputError
+from models.inp_io import load_network, write_inp
+from models.network import Network
+
+__all__ = ["Network", "NetworkInputError", "load_network", "write_inp"]

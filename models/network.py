@@ -1,0 +1,110 @@
+"""The editable network: a WNTR model plus what WNTR 1.5 does not hold.
+
+Exports ``Network`` and ``empty_leakage_table``. Built by ``models.load_network``
+(or ``Network.from_wn`` for a model made in code); read by ``simulation`` (compile
+step) and ``planning``; written back by ``models.write_inp``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import wntr
+
+LEAKAGE_COLUMNS = ("leak_area_mm2_per_100m", "leak_expansion_mm2_per_m")
+
+
+def empty_leakage_table() -> pd.DataFrame:
+    """An empty pipe-leakage table with the right index name, columns and dtypes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; index ``pipe`` (str); float columns ``leak_area_mm2_per_100m`` and
+        ``leak_expansion_mm2_per_m`` (see :class:`Network` for their meaning).
+    """
+    table = pd.DataFrame(
+        {name: pd.Series(dtype="float64") for name in LEAKAGE_COLUMNS},
+        index=pd.Index([], dtype="object", name="pipe"),
+    )
+    return table
+
+
+@dataclass
+class Network:
+    """A water network: the WNTR model plus EPANET 2.3 pipe leakage.
+
+    Attributes
+    ----------
+    wn : wntr.network.WaterNetworkModel
+        The model, in WNTR's SI units (m, m^3/s, ...).
+    path : pathlib.Path or None
+        The INP file it was read from, or None for a model built in code.
+    pipe_leakage : pandas.DataFrame
+        EPANET 2.3 ``[LEAKAGE]`` (FAVAD) parameters, one row per leaky pipe, indexed by
+        pipe name (index name ``pipe``). Pipes without a row do not leak. Columns:
+
+        ``leak_area_mm2_per_100m``
+            Total crack area at zero pressure, mm^2 per 100 m of pipe.
+        ``leak_expansion_mm2_per_m``
+            Growth of that area with pressure head, mm^2 per metre of head, per 100 m
+            of pipe (EPANET's FAVAD ``m``).
+
+        The leak flow of a pipe of length L_m at pressure head H_m (EPANET 2.3) is
+        ``Q_m3_per_s = 0.6 * sqrt(2 g) * (L_m / 100) * (area + expansion * H_m) * 1e-6
+        * sqrt(H_m)``, split half to each end junction.
+
+        In US-unit INP files (CFS, GPM, MGD, IMGD, AFD) EPANET 2.3.5 reads both values
+        per 100 *ft* of pipe (the expansion is per metre of head in every unit system),
+        so on reading both are multiplied by 1 / 0.3048 (and divided by it on writing);
+        SI files are taken as they are.
+    warnings : list of str
+        Things the reader accepted but the user should know (lines EPANET ignores,
+        options WNTR does not support, WNTR's own warnings).
+    """
+
+    wn: wntr.network.WaterNetworkModel
+    path: Path | None = None
+    pipe_leakage: pd.DataFrame = field(default_factory=empty_leakage_table)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_wn(
+        cls,
+        wn: wntr.network.WaterNetworkModel,
+        pipe_leakage: pd.DataFrame | None = None,
+    ) -> Network:
+        """Wrap a WNTR model built in code (no file, no warnings).
+
+        Parameters
+        ----------
+        wn : wntr.network.WaterNetworkModel
+            The model; it is used as is, not copied.
+        pipe_leakage : pandas.DataFrame, optional
+            Leakage table with the columns described on :class:`Network`; empty if
+            omitted.
+
+        Returns
+        -------
+        Network
+        """
+        table = empty_leakage_table() if pipe_leakage is None else pipe_leakage
+        return cls(wn=wn, path=None, pipe_leakage=table, warnings=[])
+
+    def copy(self) -> Network:
+        """A deep copy that can be edited without touching this network.
+
+        Returns
+        -------
+        Network
+            New model, new leakage table, new warnings list; same ``path``.
+        """
+        return Network(
+            wn=copy.deepcopy(self.wn),
+            path=self.path,
+            pipe_leakage=self.pipe_leakage.copy(deep=True),
+            warnings=list(self.warnings),
+        )

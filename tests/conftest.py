@@ -1,0 +1,8 @@
+"""Test-session set-up.
+
+owa-epanet's SWIG module links ``libepanet2.so`` by name, and WNTR's bundled EPANET 2.2
+library has the same name: whichever loads first wins. Import owa-epanet first so that both
+EPANET 2.3 (reference for leakage) and EPANET 2.2 (through WNTR) work in one process.
+"""
+
+import epanet.toolkit  # noqa: F401  (load order matters, see above)
