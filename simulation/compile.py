@@ -11,7 +11,7 @@ Node order: junctions, then reservoirs, then tanks. Link order: pipes, pumps, va
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -168,6 +168,10 @@ class CompiledNetwork:
     @property
     def n_junctions(self) -> int:
         return self.net.nj
+
+    def with_options(self, opt: Options) -> CompiledNetwork:
+        """A copy using other solver/time options (arrays are shared, read-only)."""
+        return replace(self, opt=opt)
 
 
 def _powercurve(h0, h1, h2, q1, q2):

@@ -1,0 +1,245 @@
+"""Steady-state (single-period) solves for planning sweeps.
+
+:class:`SteadyStateSolver` compiles a network once, solves the base case at one pattern
+time (tanks at their initial levels, as EPANET's single-period analysis does), and then
+answers many modified cases (extra demands, closed links) warm-started from that base
+solution. Nothing is written back into the model.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .compile import compile_network
+from .kernels import constants as C
+from .kernels.eps import init_hydraulics, run_period
+from .kernels.linalg import ldl_solve
+from .kernels.state import copy_state, new_state
+from .kernels.sweep import solve_modified, sweep_closures
+from .results import ConvergenceError
+
+MPERFT = 0.3048
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One single-period solution in SI units (arrays in the solver's element order).
+
+    Attributes
+    ----------
+    head_m, pressure_m, demand_m3s : numpy.ndarray
+        Per node (junctions first): head, pressure head, delivered outflow.
+    required_demand_m3s : numpy.ndarray
+        Per node: demand asked for (junctions; 0 elsewhere).
+    flow_m3s : numpy.ndarray
+        Per link.
+    supplied : numpy.ndarray of bool
+        Per node: connected to a tank or reservoir.
+    converged : bool
+    iterations : int
+    error_code : int
+        0 solved, 1 not converged, 110 ill-conditioned.
+    """
+
+    node_names: list
+    link_names: list
+    head_m: np.ndarray
+    pressure_m: np.ndarray
+    demand_m3s: np.ndarray
+    required_demand_m3s: np.ndarray
+    flow_m3s: np.ndarray
+    supplied: np.ndarray
+    converged: bool
+    iterations: int
+    error_code: int
+
+    def node_frame(self) -> pd.DataFrame:
+        """Node table indexed by name."""
+        return pd.DataFrame({
+            "head_m": self.head_m, "pressure_m": self.pressure_m,
+            "demand_m3s": self.demand_m3s, "required_demand_m3s": self.required_demand_m3s,
+            "supplied": self.supplied}, index=pd.Index(self.node_names, name="node"))
+
+    def link_frame(self) -> pd.DataFrame:
+        """Link table indexed by name."""
+        return pd.DataFrame({"flow_m3s": self.flow_m3s},
+                            index=pd.Index(self.link_names, name="link"))
+
+
+class SteadyStateSolver:
+    """Single-period solver with warm-started what-ifs.
+
+    Parameters
+    ----------
+    net : models.Network or wntr.network.WaterNetworkModel
+    time_s : int
+        Pattern time of the snapshot (s from the pattern start); also shifts the clock
+        time for time-of-day controls. Tanks start at their initial levels.
+    demand_model : {"DDA", "PDA"} or None
+        Overrides the model's demand model.
+    minimum_pressure_m, required_pressure_m, pressure_exponent : float, optional
+        PDA parameters overriding the model's.
+    """
+
+    def __init__(self, net, time_s: int = 0, *, demand_model=None, minimum_pressure_m=None,
+                 required_pressure_m=None, pressure_exponent=None):
+        wn = getattr(net, "wn", net)
+        cn = compile_network(wn, getattr(net, "pipe_leakage", None))
+        u = cn.units
+        opt = cn.opt
+        changes = dict(dur=0, pstart=opt.pstart + int(time_s),
+                       tstart=(opt.tstart + int(time_s)) % C.SECPERDAY)
+        if demand_model is not None:
+            changes["demand_model"] = C.PDA if str(demand_model).upper() in ("PDA", "PDD") \
+                else C.DDA
+        pda = changes.get("demand_model", opt.demand_model) == C.PDA
+        if pda:
+            hyd = wn.options.hydraulic
+            pmin = hyd.minimum_pressure if minimum_pressure_m is None else minimum_pressure_m
+            preq = hyd.required_pressure if required_pressure_m is None else required_pressure_m
+            changes["pmin"] = u.pressure_ft(pmin)
+            changes["preq"] = max(u.pressure_ft(preq), changes["pmin"] + 0.1 / u.pressure)
+            if pressure_exponent is not None:
+                changes["pexp"] = float(pressure_exponent)
+        else:
+            changes["pmin"] = 0.0
+        self.compiled = cn.with_options(opt._replace(**changes))
+        self.time_s = int(time_s)
+        self.demand_model = "PDA" if pda else "DDA"
+        self._q_si = u.cfs_to_m3s()
+        c = self.compiled
+        self._base = new_state(c.net, c.sm)
+        init_hydraulics(c.net, c.opt, self._base)
+        it, rel, err = run_period(c.net, c.opt, c.sm, c.ctl, self._base, 0)
+        self.base = self._snapshot(self._base, it, err)
+        if err >= 100:
+            raise ConvergenceError(f"base case failed (error {err})", None, [self.time_s])
+        self._work = new_state(c.net, c.sm)
+
+    # ---- indexing -------------------------------------------------------------------
+    @property
+    def node_names(self) -> list:
+        return self.compiled.node_names
+
+    @property
+    def link_names(self) -> list:
+        return self.compiled.link_names
+
+    @property
+    def junction_names(self) -> list:
+        return self.compiled.junction_names
+
+    def node_index(self, name: str) -> int:
+        try:
+            return self.compiled.node_index[name]
+        except KeyError:
+            raise KeyError(f"unknown node {name!r}") from None
+
+    def link_index(self, name: str) -> int:
+        try:
+            return self.compiled.link_index[name]
+        except KeyError:
+            raise KeyError(f"unknown link {name!r}") from None
+
+    # ---- solves -----------------------------------------------------------------------
+    def _snapshot(self, st, it, err) -> Snapshot:
+        net = self.compiled.net
+        head = st.head * MPERFT
+        pressure = head - net.el * MPERFT
+        dem = st.node_demand * self._q_si
+        req = np.zeros(net.nn)
+        req[: net.nj] = st.demand_flow * self._q_si
+        return Snapshot(
+            node_names=self.compiled.node_names, link_names=self.compiled.link_names,
+            head_m=head, pressure_m=pressure, demand_m3s=dem, required_demand_m3s=req,
+            flow_m3s=st.flow * self._q_si, supplied=st.supplied.copy(),
+            converged=err == 0, iterations=int(it), error_code=int(err))
+
+    def solve(self, extra_demand_m3s: dict | None = None, closed_links=()) -> Snapshot:
+        """Solve the base case modified by extra junction demands and closed links.
+
+        Parameters
+        ----------
+        extra_demand_m3s : dict, optional
+            ``{junction name: extra demand (m3/s)}`` added to the junction's demand.
+        closed_links : iterable of str
+            Links closed for this solve.
+        """
+        c = self.compiled
+        nodes, q = self._extra(extra_demand_m3s)
+        links = np.array([self.link_index(n) for n in closed_links], dtype=np.int64)
+        it, rel, err = solve_modified(c.net, c.opt, c.sm, c.ctl, self._work, self._base,
+                                      nodes, q, links)
+        return self._snapshot(self._work, it, err)
+
+    def _extra(self, extra):
+        extra = extra or {}
+        nodes = np.zeros(len(extra), dtype=np.int64)
+        q = np.zeros(len(extra))
+        for i, (name, val) in enumerate(extra.items()):
+            n = self.node_index(name)
+            if n >= self.compiled.net.nj:
+                raise ValueError(f"{name!r} is not a junction")
+            nodes[i] = n
+            q[i] = float(val) / self._q_si
+        return nodes, q
+
+    def head_sensitivity(self, junction: str) -> np.ndarray:
+        """d(head)/d(demand at ``junction``) for every junction, m per m3/s (<= 0).
+
+        Linearisation at the base solution: one extra solve with the base case's last
+        factorisation (no new Newton iterations).
+        """
+        c = self.compiled
+        j = self.node_index(junction)
+        nj = c.net.nj
+        if j >= nj:
+            raise ValueError(f"{junction!r} is not a junction")
+        x = np.zeros(nj)
+        x[c.sm.iperm[j]] = -1.0
+        ldl_solve(nj, c.sm.lp, c.sm.li, self._base.lx, self._base.dd, x)
+        out = np.empty(nj)
+        out[:] = x[c.sm.iperm]
+        return out * MPERFT / self._q_si
+
+    def sweep_closures(self, links, min_pressure_m: float, threads: int = 2):
+        """Close each link in turn; which junctions fall below ``min_pressure_m``.
+
+        Returns
+        -------
+        low : numpy.ndarray of bool, shape (n_cases, n_junctions)
+            Supplied junctions with pressure below the minimum.
+        unsupplied : numpy.ndarray of bool, shape (n_cases, n_junctions)
+        error_code : numpy.ndarray of int, shape (n_cases,)
+        iterations : numpy.ndarray of int, shape (n_cases,)
+        """
+        c = self.compiled
+        idx = np.array([self.link_index(n) if isinstance(n, str) else int(n) for n in links],
+                       dtype=np.int64)
+        nj = c.net.nj
+        low = np.zeros((len(idx), nj), dtype=np.bool_)
+        uns = np.zeros((len(idx), nj), dtype=np.bool_)
+        err = np.zeros(len(idx), dtype=np.int64)
+        its = np.zeros(len(idx), dtype=np.int64)
+        pmin_ft = min_pressure_m / MPERFT
+        threads = max(1, min(int(threads), len(idx)))
+        chunks = np.array_split(np.arange(len(idx)), threads)
+
+        def run(ch, st):
+            if len(ch) == 0:
+                return
+            sl = slice(ch[0], ch[-1] + 1)
+            sweep_closures(c.net, c.opt, c.sm, c.ctl, st, self._base, idx[sl], pmin_ft,
+                           low[sl], uns[sl], err[sl], its[sl])
+
+        states = [self._work] + [copy_state(self._work) for _ in range(threads - 1)]
+        if threads == 1:
+            run(chunks[0], states[0])
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(run, chunks, states))
+        return low, uns, err, its
