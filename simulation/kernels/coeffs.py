@@ -136,7 +136,7 @@ def pipe_py(flow, closed, ml, r, rough, diam, formflag, hexp, rqtol, viscos):
         return 1.0 / hgrad, hloss / hgrad
     hgrad = hexp * r * q ** (hexp - 1.0)
     if hgrad < rqtol:
-        hgrad = rqtol / hexp
+        hgrad = rqtol
         hloss = hgrad * q
     else:
         hloss = hgrad * q / hexp
@@ -167,12 +167,16 @@ def pump_py(flow, closed, setting, ptype, ph0, pr, pn, curve, cur_ptr, cur_x, cu
         n = 1.0
     r = pr * setting ** (2.0 - n)
     if ptype == CONST_HP:
+        # EPANET 2.2: linear curve when the gradient is too large or too small
         hgrad = -r / q / q
         if hgrad > CBIG:
-            return 1.0 / CBIG, flow
-        elif hgrad < CSMALL:
-            return 1.0 / CSMALL, flow
-        hloss = r / flow
+            hgrad = CBIG
+            hloss = -hgrad * flow
+        elif hgrad < rqtol:
+            hgrad = rqtol
+            hloss = -hgrad * flow
+        else:
+            hloss = r / flow
     elif n != 1.0:
         hgrad = n * r * q ** (n - 1.0)
         if hgrad < rqtol:
@@ -195,7 +199,7 @@ def valve_py(flow, closed, km, rqtol):
         q = abs(flow)
         hgrad = 2.0 * km * q
         if hgrad < rqtol:
-            hgrad = rqtol / 2.0
+            hgrad = rqtol
             hloss = flow * hgrad
         else:
             hloss = flow * hgrad / 2.0
@@ -279,7 +283,7 @@ def emitter_headloss(ke, q, qexp, rqtol):
     ke = max(CSMALL, ke)
     hgrad = qexp * ke * abs(q) ** (qexp - 1.0)
     if hgrad < rqtol:
-        hgrad = rqtol / qexp
+        hgrad = rqtol
         hloss = hgrad * q
     else:
         hloss = hgrad * q / qexp
@@ -422,10 +426,6 @@ def _valve_matrix(net, opt, sm, st, k, t, n1, n2):
                     st.ax[sm.diag_pos[n1]] += CBIG
                 if st.xflow[n1] > 0.0 and n2 < nj:
                     st.rhs[n2] += st.xflow[n1]
-                if sm.link_pos[k] >= 0:
-                    st.ax[sm.link_pos[k]] -= 1.0 / CBIG
-                if n2 < nj:
-                    st.ax[sm.diag_pos[n2]] += 1.0 / CBIG
             return
         st.pcoef[k], st.ycoef[k] = valve_py(st.flow[k], st.status[k] <= CLOSED, net.km[k],
                                             opt.rqtol)

@@ -509,7 +509,7 @@ def new_flows(net, opt, st):
         if abs(dq) > maxchg:
             maxchg = abs(dq)
     if opt.demand_model != DDA:
-        dp = max(opt.preq - opt.pmin, 0.1)
+        dp = opt.preq - opt.pmin
         n = 1.0 / opt.pexp
         for i in range(nj):
             if st.node_demand[i] <= 0.0 or not sup[i]:
@@ -519,9 +519,6 @@ def new_flows(net, opt, st):
             dh = st.head[i] - net.el[i] - opt.pmin
             dq = (hloss - dh) / hgrad
             dq *= relax
-            lim = 0.4 * st.node_demand[i]
-            if abs(dq) > lim:
-                dq = lim if dq > 0.0 else -lim
             st.demand_flow[i] -= dq
             qsum += abs(st.demand_flow[i])
             dqsum += abs(dq)
@@ -553,6 +550,8 @@ def max_head_error(net, opt, st):
 
 @njit(cache=True, error_model="numpy")
 def pda_converged(net, opt, st):
+    """PDA demand deficit statistics; True if every demand is within 1e-4 cfs of its
+    pressure-demand curve."""
     qtol = 0.0001
     conv = True
     dp = opt.preq - opt.pmin
@@ -589,8 +588,7 @@ def has_converged(net, opt, st, relerr):
         return False
     if opt.flow_change_limit > 0.0 and st.fs[F_MAXQCHG] > opt.flow_change_limit:
         return False
-    if opt.demand_model != DDA:
-        return pda_converged(net, opt, st)
+    # EPANET 2.2 has no separate PDA demand-convergence test (2.3 added one)
     return True
 
 
@@ -636,10 +634,18 @@ def hydsolve(net, opt, sm, ctl, st):
     relerr = 0.0
     errcode = 0
     converged = False
-    # demands changed: re-decide which cut-off islands drain (only if there are any)
-    update_islands(net, opt, st, st.iscal[I_NUNSUPPLIED] > 0)
+    # Iterate exactly as EPANET does (cut-off parts coupled through closed links' tiny
+    # conductances) so the trajectory, and the answer, match EPANET; only once converged
+    # (or if the matrix breaks down) look for junctions cut off from every source and,
+    # if any, keep iterating with them taken out of the equations (no water there).
+    island_mode = False
+    for n in range(net.nn):
+        st.supplied[n] = True
+        st.drained[n] = False
+    st.iscal[I_NUNSUPPLIED] = 0
     while it <= maxtrials:
-        update_islands(net, opt, st, False)
+        if island_mode:
+            update_islands(net, opt, st, False)
         headloss_coeffs(net, opt, st)
         matrix_coeffs(net, opt, sm, st)
         bad = linear_solve(net, sm, st)
@@ -647,10 +653,14 @@ def hydsolve(net, opt, sm, ctl, st):
             if bad_valve(net, st, bad):
                 st.iscal[I_BADVALVES] += 1
                 continue
+            if not island_mode:
+                island_mode = True
+                if update_islands(net, opt, st, True) > 0:
+                    continue
             st.iscal[I_ERRNODE] = bad
             errcode = 110
             break
-        if st.iscal[I_NUNSUPPLIED] > 0:
+        if island_mode and st.iscal[I_NUNSUPPLIED] > 0:
             set_unsupplied_heads(net, opt, st)
         relerr = new_flows(net, opt, st)
         st.fs[F_RELAX] = 1.0
@@ -671,6 +681,13 @@ def hydsolve(net, opt, sm, ctl, st):
             if pressure_switch(net, opt, st, ctl):
                 stat_change = True
             if not stat_change:
+                if not island_mode:
+                    island_mode = True
+                    if update_islands(net, opt, st, True) > 0:
+                        converged = False
+                        nextcheck = it + opt.checkfreq
+                        it += 1
+                        continue
                 break
             converged = False
             nextcheck = it + opt.checkfreq
@@ -680,6 +697,8 @@ def hydsolve(net, opt, sm, ctl, st):
         it += 1
     if it > maxtrials:
         it = maxtrials
+    if opt.demand_model != DDA:
+        pda_converged(net, opt, st)  # deficient-node statistics for the diagnostics
     # report actual outflow in node_demand, keep full demand in demand_flow (EPANET)
     for i in range(net.nj):
         full = st.node_demand[i]
