@@ -103,6 +103,8 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
     leak_nodes[:, : net.nj] = raw["leak"][:r] * q_si
     flow = raw["flow"][:r] * q_si
     status_code = raw["status"][:r].astype(np.int64)
+    # EPANET reports no flow through a closed pump (its tiny numerical flow is dropped)
+    flow[(status_code <= C.CLOSED) & (net.ltype == C.PUMP)[None, :]] = 0.0
     setting = raw["setting"][:r].copy()
 
     area_m2 = np.pi * (net.diam * MPERFT) ** 2 / 4.0

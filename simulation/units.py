@@ -60,7 +60,7 @@ class UnitSystem:
         self.flow = FLOW_PER_CFS[name]
         if self.si:
             self.length = MPERFT
-            self.volume = M3PERFT3
+            self.volume = MPERFT ** 3  # EPANET 2.2 converts volumes with MperFT^3, not M3perFT3
             self.power = KWPERHP
             pu = (pressure_units or "METERS").upper()
             self.pressure = KPAPERPSI * PSIPERFT * sg if pu == "KPA" else MPERFT * sg
