@@ -33,7 +33,6 @@ EPANET warnings and the tanks drain by day and refill at night.
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import os
 import sys
@@ -402,34 +401,56 @@ def write_synthetic_inp(
 #   peak_rss_mib("<load INP; NumbaSimulator(wn) steady solve>") - peak_rss_mib("<same imports>")
 # next to the EPANET 2.2 figure that main() prints.
 # =============================================================================================
-def time_numba_steady(wn: wntr.network.WaterNetworkModel, *, repeat: int = 3) -> float | None:
-    """Best wall time of a steady-state ``simulation.NumbaSimulator`` solve of ``wn``, seconds.
+def time_numba_steady(wn: wntr.network.WaterNetworkModel, *, pattern_time_s: int = 0,
+                      repeat: int = 3) -> tuple[float, float, int]:
+    """Best wall times of the numba core's single-period solve of ``wn``.
 
-    LEAD: placeholder. Imports the solver lazily; prints that it is not available yet and
-    returns None when the import fails. The body below assumes the WNTR-like API
-    ``NumbaSimulator(wn).run_sim()`` and that the simulator does not modify ``wn``; adjust.
-
-    Parameters
-    ----------
-    wn : wntr.network.WaterNetworkModel
-        The network (copied; its duration is set to 0 for a single-period solve).
-    repeat : int
-        Timed solves after one untimed one (JIT compilation).
+    Same work as the EPANET reference (``solve_steady``): demands at ``pattern_time_s``,
+    tanks at their initial level, Newton iterations from EPANET's initial flows.
 
     Returns
     -------
-    float or None
-        Seconds, or None when the solver is not available.
+    compile_s : float
+        Model -> arrays, fill-reducing ordering and symbolic factorisation (the part that
+        corresponds to EPANET's ``ENopenH``), seconds.
+    solve_s : float
+        Initialisation and the hydraulic solution, seconds.
+    iterations : int
     """
-    try:
-        from simulation import NumbaSimulator
-    except ImportError as exc:
-        print(f"simulation.NumbaSimulator is not available yet ({exc}); numba comparison skipped")
-        return None
-    steady = copy.deepcopy(wn)
-    steady.options.time.duration = 0
-    NumbaSimulator(steady).run_sim()  # compile, untimed
-    return timed(lambda: NumbaSimulator(steady).run_sim(), repeat=repeat)
+    from simulation import compile_network
+    from simulation.kernels.eps import init_hydraulics, run_period
+    from simulation.kernels.state import new_state
+
+    def compiled():
+        cn = compile_network(wn)
+        return cn.with_options(cn.opt._replace(dur=0, pstart=cn.opt.pstart + pattern_time_s))
+
+    cn = compiled()
+    its = []
+
+    def solve():
+        st = new_state(cn.net, cn.sm)
+        init_hydraulics(cn.net, cn.opt, st)
+        it, _, err = run_period(cn.net, cn.opt, cn.sm, cn.ctl, st, 0)
+        if err:
+            raise RuntimeError(f"numba solve failed (error {err})")
+        its.append(it)
+
+    solve()  # JIT warm-up
+    return timed(compiled, repeat=repeat), timed(solve, repeat=repeat), its[-1]
+
+
+_NUMBA_RSS_CODE = """
+import wntr
+from benchmarks.synthetic_network import time_numba_steady
+wn = wntr.network.WaterNetworkModel({path!r})
+time_numba_steady(wn, pattern_time_s={t}, repeat=1)
+"""
+_NUMBA_BASE_RSS_CODE = """
+import wntr, simulation
+from simulation.kernels import eps, run
+wn = wntr.network.WaterNetworkModel({path!r})
+"""
 
 
 _EPANET_RSS_CODE = """
@@ -481,10 +502,18 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     wn = wntr.network.WaterNetworkModel(str(summary.path))
-    numba_s = time_numba_steady(wn, repeat=args.repeat)
-    if numba_s is not None:
-        times_s["NumbaSimulator"] = numba_s
+    compile_s, solve_s, its = time_numba_steady(wn, pattern_time_s=peak_s, repeat=args.repeat)
+    print(f"numba core: compile {compile_s:.3f} s, solve {solve_s:.3f} s ({its} iterations)")
+    times_s["numba solve"] = solve_s
+    times_s["numba compile + solve"] = compile_s + solve_s
     print_ratio_table(times_s, "EPANET 2.2 toolkit", title="steady-state solve, synthetic network")
+    if args.rss:
+        base = peak_rss_mib(_NUMBA_BASE_RSS_CODE.format(path=str(summary.path)))
+        core = peak_rss_mib(_NUMBA_RSS_CODE.format(path=str(summary.path), t=peak_s))
+        print(f"numba core compile + solve: peak RSS {core:.0f} MiB (imports + WNTR model alone "
+              f"{base:.0f} MiB; core's own {core - base:.0f} MiB; goal <= 2048 MiB)")
+    print(f"steady-state ratio numba solve / EPANET 2.2: {solve_s / snap.wall_s:.2f} "
+          f"(compile + solve: {(compile_s + solve_s) / snap.wall_s:.2f}; goal <= 1.0)")
     return 0
 
 

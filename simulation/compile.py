@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import wntr
 from wntr.epanet.util import HydParam
 
@@ -168,6 +170,16 @@ class CompiledNetwork:
     @property
     def n_junctions(self) -> int:
         return self.net.nj
+
+    @cached_property
+    def node_labels(self) -> pd.Index:
+        """Node names as a pandas Index (built once; DataFrame columns)."""
+        return pd.Index(self.node_names, name="name")
+
+    @cached_property
+    def link_labels(self) -> pd.Index:
+        """Link names as a pandas Index (built once; DataFrame columns)."""
+        return pd.Index(self.link_names, name="name")
 
     def with_options(self, opt: Options) -> CompiledNetwork:
         """A copy using other solver/time options (arrays are shared, read-only)."""

@@ -91,8 +91,8 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
     q_si = u.cfs_to_m3s()
     times = cn.opt.rstart + cn.opt.rstep * np.arange(nrep_written)
     idx = pd.Index(times.astype(np.int64), name=None)
-    nodes = cn.node_names
-    links = cn.link_names
+    nodes = cn.node_labels
+    links = cn.link_labels
     r = nrep_written
     head_ft = raw["head"][:r]
     head = head_ft * MPERFT
