@@ -420,6 +420,7 @@ def time_numba_steady(wn: wntr.network.WaterNetworkModel, *, pattern_time_s: int
     from simulation import compile_network
     from simulation.kernels.eps import init_hydraulics, run_period
     from simulation.kernels.state import new_state
+    from simulation.kernels.structs import pack_state
 
     def compiled():
         cn = compile_network(wn)
@@ -429,9 +430,10 @@ def time_numba_steady(wn: wntr.network.WaterNetworkModel, *, pattern_time_s: int
     its = []
 
     def solve():
-        st = new_state(cn.net, cn.sm)
-        init_hydraulics(cn.net, cn.opt, st)
-        it, _, err = run_period(cn.net, cn.opt, cn.sm, cn.ctl, st, 0)
+        net_s, opt_s, sm_s, ctl_s, _ = cn.kernel_args
+        st = pack_state(new_state(cn.net, cn.sm))
+        init_hydraulics(net_s, opt_s, st)
+        it, _, err = run_period(net_s, opt_s, sm_s, ctl_s, st, 0)
         if err:
             raise RuntimeError(f"numba solve failed (error {err})")
         its.append(it)

@@ -181,6 +181,14 @@ class CompiledNetwork:
         """Link names as a pandas Index (built once; DataFrame columns)."""
         return pd.Index(self.link_names, name="name")
 
+    @cached_property
+    def kernel_args(self) -> tuple:
+        """(net, opt, sm, ctl, rules) packed as StructRefs for the numba kernels."""
+        from .kernels.structs import pack_ctl, pack_net, pack_opt, pack_rules, pack_sm
+
+        return (pack_net(self.net), pack_opt(self.opt), pack_sm(self.sm),
+                pack_ctl(self.ctl), pack_rules(self.rules))
+
     def with_options(self, opt: Options) -> CompiledNetwork:
         """A copy using other solver/time options (arrays are shared, read-only)."""
         return replace(self, opt=opt)

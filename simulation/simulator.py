@@ -7,6 +7,7 @@ import numpy as np
 from .compile import CompiledNetwork, compile_network
 from .kernels.run import run_eps
 from .kernels.state import new_state
+from .kernels.structs import pack_state
 from .results import ConvergenceError, SimulationResults, build_results
 
 
@@ -69,7 +70,7 @@ class NumbaSimulator:
         }
         rep_step = np.zeros(nrep, dtype=np.int64)
         diag, nwritten, err = run_eps(
-            net, opt, cn.sm, cn.ctl, cn.rules, st, nrep, raw["head"], raw["demand"],
+            *cn.kernel_args, pack_state(st), nrep, raw["head"], raw["demand"],
             raw["flow"], raw["status"], raw["setting"], raw["supplied"], raw["leak"],
             rep_step)
         res = build_results(cn, raw, diag, nwritten, err, self._name)

@@ -19,6 +19,7 @@ from .kernels import constants as C
 from .kernels.eps import init_hydraulics, run_period
 from .kernels.linalg import ldl_solve
 from .kernels.state import copy_state, new_state
+from .kernels.structs import pack_state
 from .kernels.sweep import solve_modified, sweep_closures
 from .results import ConvergenceError
 
@@ -112,13 +113,17 @@ class SteadyStateSolver:
         self.demand_model = "PDA" if pda else "DDA"
         self._q_si = u.cfs_to_m3s()
         c = self.compiled
+        self._k = c.kernel_args
+        net_s, opt_s, sm_s, ctl_s, _ = self._k
         self._base = new_state(c.net, c.sm)
-        init_hydraulics(c.net, c.opt, self._base)
-        it, rel, err = run_period(c.net, c.opt, c.sm, c.ctl, self._base, 0)
+        self._base_s = pack_state(self._base)
+        init_hydraulics(net_s, opt_s, self._base_s)
+        it, rel, err = run_period(net_s, opt_s, sm_s, ctl_s, self._base_s, 0)
         self.base = self._snapshot(self._base, it, err)
         if err >= 100:
             raise ConvergenceError(f"base case failed (error {err})", None, [self.time_s])
         self._work = new_state(c.net, c.sm)
+        self._work_s = pack_state(self._work)
 
     # ---- indexing -------------------------------------------------------------------
     @property
@@ -169,10 +174,10 @@ class SteadyStateSolver:
         closed_links : iterable of str
             Links closed for this solve.
         """
-        c = self.compiled
+        net_s, opt_s, sm_s, ctl_s, _ = self._k
         nodes, q = self._extra(extra_demand_m3s)
         links = np.array([self.link_index(n) for n in closed_links], dtype=np.int64)
-        it, rel, err = solve_modified(c.net, c.opt, c.sm, c.ctl, self._work, self._base,
+        it, rel, err = solve_modified(net_s, opt_s, sm_s, ctl_s, self._work_s, self._base_s,
                                       nodes, q, links)
         return self._snapshot(self._work, it, err)
 
@@ -229,14 +234,17 @@ class SteadyStateSolver:
         threads = max(1, min(int(threads), len(idx)))
         chunks = np.array_split(np.arange(len(idx)), threads)
 
+        net_s, opt_s, sm_s, ctl_s, _ = self._k
+
         def run(ch, st):
             if len(ch) == 0:
                 return
             sl = slice(ch[0], ch[-1] + 1)
-            sweep_closures(c.net, c.opt, c.sm, c.ctl, st, self._base, idx[sl], pmin_ft,
+            sweep_closures(net_s, opt_s, sm_s, ctl_s, st, self._base_s, idx[sl], pmin_ft,
                            low[sl], uns[sl], err[sl], its[sl])
 
-        states = [self._work] + [copy_state(self._work) for _ in range(threads - 1)]
+        states = [self._work_s] + [pack_state(copy_state(self._work))
+                                   for _ in range(threads - 1)]
         if threads == 1:
             run(chunks[0], states[0])
         else:
