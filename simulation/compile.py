@@ -76,13 +76,14 @@ class NetArrays(NamedTuple):
     cur_y: np.ndarray
     adj_ptr: np.ndarray       # node -> incident links (CSR)
     adj_link: np.ndarray
-    leak_c1: np.ndarray       # pipe leakage: fixed-area coefficient per link end (cfs/ft^0.5)
-    leak_c2: np.ndarray       # pipe leakage: expanding-area coefficient (cfs/ft^1.5)
-    nleak_node: np.ndarray    # node leak (orifice) link-free list: node index
-    nleak_area: np.ndarray    # ft2
-    nleak_cd: np.ndarray
-    nleak_start: np.ndarray   # s
-    nleak_end: np.ndarray     # s
+    leak_ca: np.ndarray       # pipe leakage, whole pipe, fixed area: Cd*sqrt(2g)*A0 (cfs/ft^0.5)
+    leak_ce: np.ndarray       # pipe leakage, whole pipe, expansion: Cd*sqrt(2g)*m (cfs/ft^1.5)
+    jleak_sa: np.ndarray      # per junction: sum of its pipes' fixed-area coefficients
+    jleak_se: np.ndarray      # per junction: sum of its pipes' expansion coefficients
+    oleak_node: np.ndarray    # orifice leaks (WNTR add_leak): junction index
+    oleak_c: np.ndarray       # Cd*A*sqrt(2g) (cfs/ft^0.5)
+    oleak_start: np.ndarray   # s
+    oleak_end: np.ndarray     # s
 
 
 class Options(NamedTuple):
@@ -120,6 +121,8 @@ class Options(NamedTuple):
     ucf_head: float
     ucf_pressure: float
     ucf_demand: float
+    tshift: int               # s added to the clock for time-limited leaks (snapshots)
+    has_leakage: int          # 1 if any pipe or orifice leak exists
 
 
 class SparseStructure(NamedTuple):
@@ -563,8 +566,10 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
             fill[n] += 1
 
     # ---- leakage ---------------------------------------------------------------------
-    leak_c1, leak_c2 = _pipe_leakage_coeffs(pipe_leakage, link_index, length, u, nl)
-    nleak = _node_leaks(wn, node_index, nj, u)
+    leak = _pipe_leakage(pipe_leakage, link_index, length, n1, n2, nj, nl, u)
+    oleak = _orifice_leaks(wn, node_index, nj)
+    has_leakage = int(bool(leak["leak_ca"].any() or leak["leak_ce"].any()
+                           or len(oleak["oleak_node"])))
 
     cur_ptr, cur_x, cur_y = curves.arrays()
     net = NetArrays(
@@ -579,7 +584,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         tank_overflow=t_over, dem_ptr=dem_ptr, dem_base=np.asarray(dem_base, dtype=float),
         dem_pat=np.asarray(dem_pat, dtype=np.int64), ke=ke, pat_ptr=pat_ptr, pat_val=pat_val,
         cur_ptr=cur_ptr, cur_x=cur_x, cur_y=cur_y, adj_ptr=adj_ptr, adj_link=adj_link,
-        leak_c1=leak_c1, leak_c2=leak_c2, **nleak,
+        **leak, **oleak,
     )
 
     # ---- options -----------------------------------------------------------------------
@@ -609,7 +614,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         dmult=float(hyd.demand_multiplier), demand_model=C.PDA if pda else C.DDA,
         pmin=pmin, preq=preq, pexp=float(hyd.pressure_exponent),
         ucf_flow=u.flow, ucf_head=u.length, ucf_pressure=u.pressure, ucf_demand=u.flow,
-        **times,
+        tshift=0, has_leakage=has_leakage, **times,
     )
 
     sm = build_structure(nj, n1, n2)
@@ -622,55 +627,63 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     )
 
 
-def _pipe_leakage_coeffs(pipe_leakage, link_index, length_ft, u, nl):
-    """Per-link FAVAD coefficients (EPANET 2.3 semantics), split later to both ends.
+def _pipe_leakage(pipe_leakage, link_index, length_ft, n1, n2, nj, nl, u):
+    """EPANET 2.3 FAVAD pipe leakage as per-link and per-junction coefficients.
 
-    EPANET 2.3: leak area (mm2 per 100 length units) and expansion (mm2 per unit head per
-    100 length units); outflow Q = Cd * (A0 + m * h) * sqrt(2 g h) with Cd = 0.6. Each end
-    node of the pipe gets half of the pipe's area.
+    Whole pipe: Q = Cd*sqrt(2g) * (A0 + m*h) * sqrt(h), A0 = leak area per 100 m times the
+    number of 100-m sections, m = area expansion per m of head per 100 m. EPANET 2.3 gives
+    half of a pipe to each end junction, or the whole pipe to the junction when the other
+    end is a tank or reservoir.
     """
-    c1 = np.zeros(nl)
-    c2 = np.zeros(nl)
-    if pipe_leakage is None or len(pipe_leakage) == 0:
-        return c1, c2
     from .leakage_units import favad_coefficients
 
-    for name, row in pipe_leakage.iterrows():
-        k = link_index.get(name)
-        if k is None:
-            continue
-        c1[k], c2[k] = favad_coefficients(
-            float(row["leak_area_mm2_per_100m"]), float(row["leak_expansion_mm2_per_m"]),
-            length_ft[k], u)
-    return c1, c2
+    ca = np.zeros(nl)
+    ce = np.zeros(nl)
+    sa = np.zeros(nj)
+    se = np.zeros(nj)
+    if pipe_leakage is not None and len(pipe_leakage):
+        for name, row in pipe_leakage.iterrows():
+            k = link_index.get(name)
+            if k is None:
+                continue
+            ca[k], ce[k] = favad_coefficients(float(row["leak_area_mm2_per_100m"]),
+                                              float(row["leak_expansion_mm2_per_m"]),
+                                              length_ft[k])
+            a, b = n1[k], n2[k]
+            share = 0.5 if (a < nj and b < nj) else 1.0
+            for n in (a, b):
+                if n < nj:
+                    sa[n] += share * ca[k]
+                    se[n] += share * ce[k]
+    return dict(leak_ca=ca, leak_ce=ce, jleak_sa=sa, jleak_se=se)
 
 
-def _node_leaks(wn, node_index, nj, u):
-    """Node orifice leaks defined with WNTR's ``add_leak`` (area, Cd, start/end times)."""
-    nodes, areas, cds, starts, ends = [], [], [], [], []
-    for name in list(wn.junction_name_list) + list(wn.tank_name_list):
+def _orifice_leaks(wn, node_index, nj):
+    """Junction orifice leaks defined with WNTR's ``add_leak`` (area, Cd, start/end times).
+
+    Q = Cd * A * sqrt(2 g p) with WNTR's g = 9.81 m/s2, converted to cfs/ft^0.5.
+    """
+    nodes, cs, starts, ends = [], [], [], []
+    for name in wn.junction_name_list:
         node = wn.get_node(name)
         area = getattr(node, "leak_area", 0.0) or 0.0
         if not getattr(node, "leak", False) or area <= 0.0:
             continue
-        idx = node_index[name]
-        if idx >= nj:
-            continue
-        nodes.append(idx)
-        areas.append(area / 0.3048 ** 2)
-        cds.append(float(node.leak_discharge_coeff))
+        cd = float(node.leak_discharge_coeff)
+        c_si = cd * area * math.sqrt(2.0 * 9.81)            # m3/s per m^0.5
+        nodes.append(node_index[name])
+        cs.append(c_si * math.sqrt(0.3048) / 0.3048 ** 3)   # cfs per ft^0.5
         starts.append(_leak_time(wn, node, "start"))
         ends.append(_leak_time(wn, node, "end"))
-    return dict(
-        nleak_node=np.asarray(nodes, dtype=np.int64), nleak_area=np.asarray(areas, dtype=float),
-        nleak_cd=np.asarray(cds, dtype=float), nleak_start=np.asarray(starts, dtype=float),
-        nleak_end=np.asarray(ends, dtype=float))
+    return dict(oleak_node=np.asarray(nodes, dtype=np.int64), oleak_c=np.asarray(cs, dtype=float),
+                oleak_start=np.asarray(starts, dtype=float),
+                oleak_end=np.asarray(ends, dtype=float))
 
 
 def _leak_time(wn, node, which: str) -> float:
     """Start/end time (s) of a WNTR node leak, read from the controls add_leak created."""
     cname = getattr(node, f"_leak_{which}_control_name", None)
-    default = 0.0 if which == "start" else float("inf")
+    default = 0.0 if which == "start" else 1.0e18
     if not cname or cname not in wn.control_name_list:
         return default
     ctl = wn.get_control(cname)

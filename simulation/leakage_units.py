@@ -10,13 +10,11 @@ G_FT_S2 = 32.2
 
 
 def favad_coefficients(area_mm2_per_100m: float, expansion_mm2_per_m: float,
-                       length_ft: float, units) -> tuple[float, float]:
-    """Whole-pipe FAVAD coefficients (c1, c2) in cfs/ft^0.5 and cfs/ft^1.5.
+                       length_ft: float) -> tuple[float, float]:
+    """Whole-pipe FAVAD coefficients (ca, ce) in cfs/ft^0.5 and cfs/ft^1.5.
 
-    Leak outflow of the pipe at pressure head ``h`` (ft) is ``c1 * h**0.5 + c2 * h**1.5``
-    (EPANET 2.3: ``Q = Cd * (A0 + m * h) * sqrt(2 g h)``), with ``A0`` the leak area per
-    100 m of pipe times the pipe's length and ``m`` the area expansion per metre of head
-    per 100 m of pipe.
+    Leak outflow of the pipe at pressure head ``h`` (ft) is ``(ca + ce * h) * sqrt(h)``
+    (EPANET 2.3: ``Q = Cd * sqrt(2g) * (A0 + m * h) * sqrt(h)``, Cd = 0.6, g = 32.2 ft/s2).
 
     Parameters
     ----------
@@ -26,12 +24,9 @@ def favad_coefficients(area_mm2_per_100m: float, expansion_mm2_per_m: float,
         Increase of leak area per metre of pressure head, mm2 per 100 m of pipe.
     length_ft : float
         Pipe length (ft).
-    units : UnitSystem
-        Unused today; kept so the signature stays when US-unit files are supported.
     """
-    length_m = length_ft * 0.3048
-    per = length_m / 100.0
-    a0_ft2 = area_mm2_per_100m * per * 1.0e-6 / 0.3048 ** 2
-    m_ft = expansion_mm2_per_m * per * 1.0e-6 / 0.3048 ** 2 / 0.3048  # ft2 per ft of head
-    k = LEAK_CD * math.sqrt(2.0 * G_FT_S2)
-    return k * a0_ft2, k * m_ft
+    sections = length_ft * 0.3048 / 100.0          # number of 100-m sections
+    c_orif = LEAK_CD * math.sqrt(2.0 * G_FT_S2) * 1.0e-6   # EPANET's 4.8149866e-6
+    ca = c_orif * area_mm2_per_100m / 0.3048 ** 2 * sections
+    ce = c_orif * expansion_mm2_per_m / 0.3048 * sections  # mm2/m -> ft2/ft
+    return ca, ce

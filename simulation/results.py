@@ -98,9 +98,9 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
     head = head_ft * MPERFT
     el_m = net.el * MPERFT
     pressure = head - el_m[None, :]
-    demand = raw["demand"][:r] * q_si
     leak_nodes = np.zeros((r, net.nn))
     leak_nodes[:, : net.nj] = raw["leak"][:r] * q_si
+    demand = raw["demand"][:r] * q_si - leak_nodes  # consumers + emitters, as EPANET 2.2
     flow = raw["flow"][:r] * q_si
     status_code = raw["status"][:r].astype(np.int64)
     # EPANET reports no flow through a closed pump (its tiny numerical flow is dropped)
@@ -145,7 +145,7 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
         "headloss": pd.DataFrame(headloss, index=idx, columns=links),
         "status": pd.DataFrame(_wntr_status(status_code), index=idx, columns=links),
         "setting": pd.DataFrame(setting, index=idx, columns=links),
-        "leak": pd.DataFrame(np.zeros_like(flow), index=idx, columns=links),
+        "leak": pd.DataFrame(_pipe_leakage(net, head_ft) * q_si, index=idx, columns=links),
     }
     d = pd.DataFrame({
         "time_s": diag[:, D_TIME].astype(np.int64),
@@ -160,3 +160,25 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
     d["converged"] = d["error_code"] == 0
     return SimulationResults(node=MappingProxyType(node), link=MappingProxyType(link),
                              diagnostics=d, network_name=name, error_code=int(err))
+
+
+def _pipe_leakage(net, head_ft: np.ndarray) -> np.ndarray:
+    """Leakage of every pipe (cfs) from the reported heads (EPANET 2.3 findlinkleakage)."""
+    out = np.zeros((head_ft.shape[0], net.nl))
+    k = np.nonzero((net.leak_ca > 0) | (net.leak_ce > 0))[0]
+    if len(k) == 0:
+        return out
+    n1 = net.n1[k]
+    n2 = net.n2[k]
+    nj = net.nj
+    h1 = np.maximum(head_ft[:, n1] - net.el[n1], 0.0)
+    h2 = np.maximum(head_ft[:, n2] - net.el[n2], 0.0)
+    half_a = net.leak_ca[k] / 2.0
+    half_e = net.leak_ce[k] / 2.0
+    q1 = np.where(n1 < nj, (half_a + half_e * h1) * np.sqrt(h1), 0.0)
+    q2 = np.where(n2 < nj, (half_a + half_e * h2) * np.sqrt(h2), 0.0)
+    # a junction joined to a tank or reservoir carries the whole pipe's leakage
+    q1 = np.where(n2 >= nj, 2.0 * q1, q1)
+    q2 = np.where(n1 >= nj, 2.0 * q2, q2)
+    out[:, k] = q1 + q2
+    return out

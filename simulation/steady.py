@@ -93,7 +93,7 @@ class SteadyStateSolver:
         u = cn.units
         opt = cn.opt
         changes = dict(dur=0, pstart=opt.pstart + int(time_s),
-                       tstart=(opt.tstart + int(time_s)) % C.SECPERDAY)
+                       tstart=(opt.tstart + int(time_s)) % C.SECPERDAY, tshift=int(time_s))
         if demand_model is not None:
             changes["demand_model"] = C.PDA if str(demand_model).upper() in ("PDA", "PDD") \
                 else C.DDA
@@ -155,7 +155,9 @@ class SteadyStateSolver:
         net = self.compiled.net
         head = st.head * MPERFT
         pressure = head - net.el * MPERFT
-        dem = st.node_demand * self._q_si
+        dem = st.node_demand.copy()
+        dem[: net.nj] -= st.leak_flow
+        dem *= self._q_si
         req = np.zeros(net.nn)
         req[: net.nj] = st.demand_flow * self._q_si
         return Snapshot(

@@ -291,6 +291,24 @@ def emitter_headloss(ke, q, qexp, rqtol):
 
 
 @njit(cache=True, error_model="numpy")
+def leakage_headloss(rqtol, q, c, n):
+    """Inverted leakage law h = c * q^(1/n) (EPANET 2.3 eval_node_leakage), with the
+    lower barrier that keeps leakage from going negative. Returns (head loss, gradient)."""
+    n = 1.0 / n
+    g = n * c * abs(q) ** (n - 1.0)
+    if g < rqtol:
+        g = rqtol / n
+        h = g * q
+    else:
+        h = g * q / n
+    a = 1.0e9 * q
+    b = math.sqrt(a * a + 1.0e-6)
+    h += (a - b) / 2.0
+    g += (1.0e9 / 2.0) * (1.0 - a / b)
+    return h, g
+
+
+@njit(cache=True, error_model="numpy")
 def demand_headloss(d, dfull, dp, n, rqtol):
     """Inverted PDA demand function (EPANET 2.2): head loss and gradient of demand flow."""
     r = d / dfull
@@ -371,11 +389,22 @@ def matrix_coeffs(net, opt, sm, st):
             if hgrad > 0.0:
                 st.ax[sm.diag_pos[i]] += 1.0 / hgrad
                 st.rhs[i] += (hloss + net.el[i] + opt.pmin) / hgrad
-    # leakage (linearised like an emitter with fixed current flow)
-    for i in range(nj):
-        if not sup[i]:
-            continue
-        st.xflow[i] -= st.leak_flow[i]
+    # pipe and orifice leakage: two emitter-like terms per junction (EPANET 2.3)
+    if opt.has_leakage:
+        for i in range(nj):
+            cfa = st.leak_cfa[i]
+            cva = st.leak_cva[i]
+            if not sup[i] or (cfa == 0.0 and cva == 0.0):
+                continue
+            if cfa > 0.0:
+                h, g = leakage_headloss(opt.rqtol, st.leak_qfa[i], cfa, 0.5)
+                st.ax[sm.diag_pos[i]] += 1.0 / g
+                st.rhs[i] += (h + net.el[i]) / g
+            if cva > 0.0:
+                h, g = leakage_headloss(opt.rqtol, st.leak_qva[i], cva, 1.5)
+                st.ax[sm.diag_pos[i]] += 1.0 / g
+                st.rhs[i] += (h + net.el[i]) / g
+            st.xflow[i] -= st.leak_qfa[i] + st.leak_qva[i]
     # node balances
     for i in range(nj):
         if not sup[i]:

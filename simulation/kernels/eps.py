@@ -131,6 +131,8 @@ def demands(net, opt, st, htime):
         st.node_demand[i] = total
         st.demand_flow[i] = total
     st.fs[F_DSYSTEM] = dsys
+    if opt.has_leakage:
+        leak_coefficients(net, opt, st, htime)
     for ti in range(len(net.tank_node)):
         if net.tank_area[ti] == 0.0 and net.tank_pat[ti] >= 0:
             n = net.tank_node[ti]
@@ -139,6 +141,40 @@ def demands(net, opt, st, htime):
         if net.pump_pat[p] >= 0:
             k = net.pump_link[p]
             set_link_setting(net, st, k, pattern_factor(net.pat_ptr, net.pat_val, net.pump_pat[p], period))
+
+
+@njit(cache=True, error_model="numpy")
+def leak_coefficients(net, opt, st, htime):
+    """Junction leakage coefficients at ``htime``: pipe leakage plus active orifice leaks.
+
+    Coefficients are EPANET 2.3's inverted forms (h = cfa*q^2, h = cva*q^(2/3)); a
+    leak that appears starts from EPANET's initial flow of 0.001 cfs.
+    """
+    nj = net.nj
+    clock = htime + opt.tshift
+    for i in range(nj):
+        st.leak_cfa[i] = net.jleak_sa[i]
+    for j in range(len(net.oleak_node)):
+        if net.oleak_start[j] <= clock < net.oleak_end[j]:
+            st.leak_cfa[net.oleak_node[j]] += net.oleak_c[j]
+    for i in range(nj):
+        sa = st.leak_cfa[i]
+        if sa > 0.0:
+            st.leak_cfa[i] = 1.0 / (sa * sa)
+            if st.leak_qfa[i] == 0.0:
+                st.leak_qfa[i] = 0.001
+        else:
+            st.leak_cfa[i] = 0.0
+            st.leak_qfa[i] = 0.0
+        se = net.jleak_se[i]
+        if se > 0.0:
+            st.leak_cva[i] = 1.0 / se ** (2.0 / 3.0)
+            if st.leak_qva[i] == 0.0:
+                st.leak_qva[i] = 0.001
+        else:
+            st.leak_cva[i] = 0.0
+            st.leak_qva[i] = 0.0
+        st.leak_flow[i] = st.leak_qfa[i] + st.leak_qva[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -537,6 +573,8 @@ def init_hydraulics(net, opt, st):
     for i in range(net.nj):
         st.emitter_flow[i] = 1.0 if net.ke[i] > 0.0 else 0.0
         st.leak_flow[i] = 0.0
+        st.leak_qfa[i] = 0.0
+        st.leak_qva[i] = 0.0
         st.head[i] = net.el[i]
     for k in range(net.nl):
         s0 = net.status0[k]

@@ -9,9 +9,17 @@ of producing a singular or garbage solution.
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
-from .coeffs import demand_headloss, emitter_headloss, headloss_coeffs, matrix_coeffs
+from .coeffs import (
+    demand_headloss,
+    emitter_headloss,
+    headloss_coeffs,
+    leakage_headloss,
+    matrix_coeffs,
+)
 from .constants import (
     ACTIVE,
     BIG,
@@ -97,6 +105,8 @@ def update_islands(net, opt, st, force):
         if not sup[i]:
             st.demand_flow[i] = st.node_demand[i]
             st.emitter_flow[i] = 1.0 if net.ke[i] > 0.0 else 0.0
+            st.leak_qfa[i] = 0.001 if st.leak_cfa[i] > 0.0 else 0.0
+            st.leak_qva[i] = 0.001 if st.leak_cva[i] > 0.0 else 0.0
     for n in range(nn):
         sup[n] = n >= nj
         st.drained[n] = False
@@ -139,7 +149,8 @@ def update_islands(net, opt, st, force):
         while head < tail:
             n = q[head]
             head += 1
-            if st.node_demand[n] > 0.0 or net.ke[n] > 0.0:
+            if (st.node_demand[n] > 0.0 or net.ke[n] > 0.0 or st.leak_cfa[n] > 0.0
+                    or st.leak_cva[n] > 0.0):
                 draws = True
             for p in range(net.adj_ptr[n], net.adj_ptr[n + 1]):
                 k = net.adj_link[p]
@@ -159,6 +170,8 @@ def update_islands(net, opt, st, force):
             st.demand_flow[i] = 0.0
             st.emitter_flow[i] = 0.0
             st.leak_flow[i] = 0.0
+            st.leak_qfa[i] = 0.0
+            st.leak_qva[i] = 0.0
     for k in range(nl):
         if not (sup[net.n1[k]] and sup[net.n2[k]]):
             st.flow[k] = 0.0
@@ -524,6 +537,31 @@ def new_flows(net, opt, st):
             dqsum += abs(dq)
             if abs(dq) > maxchg:
                 maxchg = abs(dq)
+    if opt.has_leakage:
+        for i in range(nj):
+            cfa = st.leak_cfa[i]
+            cva = st.leak_cva[i]
+            if not sup[i] or (cfa == 0.0 and cva == 0.0):
+                continue
+            dh = st.head[i] - net.el[i]
+            dqfa = 0.0
+            if cfa > 0.0:
+                h, g = leakage_headloss(opt.rqtol, st.leak_qfa[i], cfa, 0.5)
+                dqfa = (h - dh) / g * relax
+                st.leak_qfa[i] -= dqfa
+            dqva = 0.0
+            if cva > 0.0:
+                h, g = leakage_headloss(opt.rqtol, st.leak_qva[i], cva, 1.5)
+                dqva = (h - dh) / g * relax
+                st.leak_qva[i] -= dqva
+            st.leak_flow[i] = st.leak_qfa[i] + st.leak_qva[i]
+            dq = dqfa + dqva
+            if dq == 0.0:
+                continue
+            qsum += abs(st.leak_flow[i])
+            dqsum += abs(dq)
+            if abs(dq) > maxchg:
+                maxchg = abs(dq)
     st.fs[F_MAXQCHG] = maxchg
     if qsum > opt.hacc:
         return dqsum / qsum
@@ -588,7 +626,32 @@ def has_converged(net, opt, st, relerr):
         return False
     if opt.flow_change_limit > 0.0 and st.fs[F_MAXQCHG] > opt.flow_change_limit:
         return False
-    # EPANET 2.2 has no separate PDA demand-convergence test (2.3 added one)
+    # EPANET 2.2 has no separate PDA demand-convergence test (2.3 added one); leakage,
+    # an EPANET 2.3 feature, keeps 2.3's test
+    if opt.has_leakage:
+        return leakage_converged(net, st)
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def leakage_converged(net, st):
+    """EPANET 2.3: every junction's leakage within 1e-4 cfs + 0.1 % of its FAVAD value."""
+    for i in range(net.nj):
+        cfa = st.leak_cfa[i]
+        cva = st.leak_cva[i]
+        if (cfa == 0.0 and cva == 0.0) or not st.supplied[i]:
+            continue
+        h = st.head[i] - net.el[i]
+        if h < 0.0:
+            continue  # EPANET's reference leakage is NaN here, which never fails the test
+        qref = 0.0
+        if cfa > 0.0:
+            qref = math.sqrt(h / cfa)
+        if cva > 0.0:
+            qref += (h / cva) ** 1.5
+        qtest = st.leak_qfa[i] + st.leak_qva[i]
+        if abs(qref - qtest) > 0.0001 + 0.001 * qref:
+            return False
     return True
 
 

@@ -42,6 +42,10 @@ class State(NamedTuple):
     demand_flow: np.ndarray   # nj: delivered demand during a solve (full demand after it)
     emitter_flow: np.ndarray  # nj
     leak_flow: np.ndarray     # nj: pipe leakage + orifice leaks leaving each junction
+    leak_qfa: np.ndarray      # nj: fixed-area (sqrt-law) leakage flow
+    leak_qva: np.ndarray      # nj: expanding-area (power 1.5) leakage flow
+    leak_cfa: np.ndarray      # nj: inverted coefficient, h = cfa * qfa^2 (0 = none)
+    leak_cva: np.ndarray      # nj: inverted coefficient, h = cva * qva^(2/3) (0 = none)
     xflow: np.ndarray         # nn
     tank_v: np.ndarray        # ntank, ft3
     ax: np.ndarray            # matrix values (upper CSC)
@@ -70,7 +74,8 @@ def new_state(net, sm) -> State:
         head=np.zeros(nn), flow=np.zeros(nl), status=np.zeros(nl, dtype=np.int64),
         setting=np.zeros(nl), pcoef=np.zeros(nl), ycoef=np.zeros(nl),
         node_demand=np.zeros(nn), demand_flow=np.zeros(nj), emitter_flow=np.zeros(nj),
-        leak_flow=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
+        leak_flow=np.zeros(nj), leak_qfa=np.zeros(nj), leak_qva=np.zeros(nj),
+        leak_cfa=np.zeros(nj), leak_cva=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
         ax=np.zeros(len(sm.ai)), rhs=np.zeros(nj), xw=np.zeros(nj),
         lx=np.zeros(max(nnz_l, 1)), dd=np.zeros(nj), yw=np.zeros(nj),
         supplied=np.ones(nn, dtype=np.bool_), drained=np.zeros(nn, dtype=np.bool_),

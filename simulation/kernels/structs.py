@@ -77,13 +77,14 @@ NET_TYPE = _NetStructType([
     ("cur_y", _F8),
     ("adj_ptr", _I8),
     ("adj_link", _I8),
-    ("leak_c1", _F8),
-    ("leak_c2", _F8),
-    ("nleak_node", _I8),
-    ("nleak_area", _F8),
-    ("nleak_cd", _F8),
-    ("nleak_start", _F8),
-    ("nleak_end", _F8),
+    ("leak_ca", _F8),
+    ("leak_ce", _F8),
+    ("jleak_sa", _F8),
+    ("jleak_se", _F8),
+    ("oleak_node", _I8),
+    ("oleak_c", _F8),
+    ("oleak_start", _F8),
+    ("oleak_end", _F8),
 ])
 
 
@@ -93,7 +94,8 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
         pump_hmax, pump_curve, pump_pat, valve_link, tank_node, node_tank, tank_area, tank_hmin,
         tank_hmax, tank_h0, tank_vmin, tank_vmax, tank_v0, tank_vcurve, tank_pat, tank_overflow,
         dem_ptr, dem_base, dem_pat, ke, pat_ptr, pat_val, cur_ptr, cur_x, cur_y, adj_ptr,
-        adj_link, leak_c1, leak_c2, nleak_node, nleak_area, nleak_cd, nleak_start, nleak_end):
+        adj_link, leak_ca, leak_ce, jleak_sa, jleak_se, oleak_node, oleak_c, oleak_start,
+        oleak_end):
     s = structref.new(NET_TYPE)
     s.nj = nj
     s.nn = nn
@@ -144,13 +146,14 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
     s.cur_y = cur_y
     s.adj_ptr = adj_ptr
     s.adj_link = adj_link
-    s.leak_c1 = leak_c1
-    s.leak_c2 = leak_c2
-    s.nleak_node = nleak_node
-    s.nleak_area = nleak_area
-    s.nleak_cd = nleak_cd
-    s.nleak_start = nleak_start
-    s.nleak_end = nleak_end
+    s.leak_ca = leak_ca
+    s.leak_ce = leak_ce
+    s.jleak_sa = jleak_sa
+    s.jleak_se = jleak_se
+    s.oleak_node = oleak_node
+    s.oleak_c = oleak_c
+    s.oleak_start = oleak_start
+    s.oleak_end = oleak_end
     return s
 
 
@@ -202,6 +205,8 @@ OPT_TYPE = _OptStructType([
     ("ucf_head", types.float64),
     ("ucf_pressure", types.float64),
     ("ucf_demand", types.float64),
+    ("tshift", types.int64),
+    ("has_leakage", types.int64),
 ])
 
 
@@ -209,7 +214,7 @@ OPT_TYPE = _OptStructType([
 def _pack_opt(formflag, hexp, qexp, viscos, hacc, htol, qtol, rqtol, maxiter, extraiter,
         checkfreq, maxcheck, damplimit, head_error_limit, flow_change_limit, dmult,
         demand_model, pmin, preq, pexp, dur, hstep, pstep, pstart, rstep, rstart, rulestep,
-        tstart, ucf_flow, ucf_head, ucf_pressure, ucf_demand):
+        tstart, ucf_flow, ucf_head, ucf_pressure, ucf_demand, tshift, has_leakage):
     s = structref.new(OPT_TYPE)
     s.formflag = formflag
     s.hexp = hexp
@@ -243,6 +248,8 @@ def _pack_opt(formflag, hexp, qexp, viscos, hacc, htol, qtol, rqtol, maxiter, ex
     s.ucf_head = ucf_head
     s.ucf_pressure = ucf_pressure
     s.ucf_demand = ucf_demand
+    s.tshift = tshift
+    s.has_leakage = has_leakage
     return s
 
 
@@ -422,6 +429,10 @@ STATE_TYPE = _StateStructType([
     ("demand_flow", _F8),
     ("emitter_flow", _F8),
     ("leak_flow", _F8),
+    ("leak_qfa", _F8),
+    ("leak_qva", _F8),
+    ("leak_cfa", _F8),
+    ("leak_cva", _F8),
     ("xflow", _F8),
     ("tank_v", _F8),
     ("ax", _F8),
@@ -444,8 +455,9 @@ STATE_TYPE = _StateStructType([
 
 @njit(cache=True)
 def _pack_state(head, flow, status, setting, pcoef, ycoef, node_demand, demand_flow,
-        emitter_flow, leak_flow, xflow, tank_v, ax, rhs, xw, lx, dd, yw, supplied, drained,
-        comp, comp_sum, comp_cnt, queue, conducting, fs, iscal):
+        emitter_flow, leak_flow, leak_qfa, leak_qva, leak_cfa, leak_cva, xflow, tank_v, ax, rhs,
+        xw, lx, dd, yw, supplied, drained, comp, comp_sum, comp_cnt, queue, conducting, fs,
+        iscal):
     s = structref.new(STATE_TYPE)
     s.head = head
     s.flow = flow
@@ -457,6 +469,10 @@ def _pack_state(head, flow, status, setting, pcoef, ycoef, node_demand, demand_f
     s.demand_flow = demand_flow
     s.emitter_flow = emitter_flow
     s.leak_flow = leak_flow
+    s.leak_qfa = leak_qfa
+    s.leak_qva = leak_qva
+    s.leak_cfa = leak_cfa
+    s.leak_cva = leak_cva
     s.xflow = xflow
     s.tank_v = tank_v
     s.ax = ax

@@ -26,6 +26,10 @@ def copy_into(dst, src):
     dst.demand_flow[:] = src.demand_flow
     dst.emitter_flow[:] = src.emitter_flow
     dst.leak_flow[:] = src.leak_flow
+    dst.leak_qfa[:] = src.leak_qfa
+    dst.leak_qva[:] = src.leak_qva
+    dst.leak_cfa[:] = src.leak_cfa
+    dst.leak_cva[:] = src.leak_cva
     dst.xflow[:] = src.xflow
     dst.tank_v[:] = src.tank_v
     dst.supplied[:] = src.supplied
