@@ -5,6 +5,9 @@ Public API
 NumbaSimulator
     ``NumbaSimulator(net).run_sim()`` -> :class:`SimulationResults`.
 SimulationResults, ConvergenceError
+ScenarioRunner
+    Many extended-period what-ifs (valve settings, pump speeds, statuses) on one compiled
+    network, warm-started and spread over threads.
 SteadyStateSolver, Snapshot
     Single-period solves at one pattern time with warm-started what-ifs (extra demands,
     closed links, closure sweeps) for the planning modules.
@@ -13,6 +16,7 @@ compile_network, CompiledNetwork
 
 from .compile import CompiledNetwork, compile_network
 from .results import ConvergenceError, SimulationResults
+from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
 from .steady import Snapshot, SteadyStateSolver
 
@@ -24,4 +28,5 @@ __all__ = [
     "CompiledNetwork",
     "SteadyStateSolver",
     "Snapshot",
+    "ScenarioRunner",
 ]

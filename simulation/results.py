@@ -18,8 +18,8 @@ m of pipe; pumps and valves: m, EPANET's convention), ``status`` (0 closed, 1 op
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -61,8 +61,8 @@ class ConvergenceError(RuntimeError):
 class SimulationResults:
     """Results of one run (read-only mappings of DataFrames)."""
 
-    node: MappingProxyType
-    link: MappingProxyType
+    node: Mapping
+    link: Mapping
     diagnostics: pd.DataFrame = field(repr=False)
     network_name: str = ""
     error_code: int = 0
@@ -84,8 +84,36 @@ def _wntr_status(code: np.ndarray) -> np.ndarray:
     return out
 
 
+class LazyFrames(Mapping):
+    """Read-only mapping of result DataFrames, each built on first access.
+
+    Building every DataFrame of a long run costs as much as the run itself; sweeps that
+    read one key should not pay for the others.
+    """
+
+    def __init__(self, builders: dict):
+        self._builders = dict(builders)
+        self._frames: dict = {}
+
+    def __getitem__(self, key):
+        if key not in self._frames:
+            if key not in self._builders:
+                raise KeyError(key)
+            self._frames[key] = self._builders[key]()
+        return self._frames[key]
+
+    def __iter__(self):
+        return iter(self._builders)
+
+    def __len__(self):
+        return len(self._builders)
+
+    def __repr__(self):
+        return f"LazyFrames({list(self._builders)})"
+
+
 def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResults:
-    """Convert kernel outputs (internal units) into SI DataFrames."""
+    """Convert kernel outputs (internal units) into SI DataFrames (built on access)."""
     net = cn.net
     u = cn.units
     q_si = u.cfs_to_m3s()
@@ -95,58 +123,72 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
     links = cn.link_labels
     r = nrep_written
     head_ft = raw["head"][:r]
-    head = head_ft * MPERFT
-    el_m = net.el * MPERFT
-    pressure = head - el_m[None, :]
-    leak_nodes = np.zeros((r, net.nn))
-    leak_nodes[:, : net.nj] = raw["leak"][:r] * q_si
-    demand = raw["demand"][:r] * q_si - leak_nodes  # consumers + emitters, as EPANET 2.2
-    flow = raw["flow"][:r] * q_si
     status_code = raw["status"][:r].astype(np.int64)
-    # EPANET reports no flow through a closed pump (its tiny numerical flow is dropped)
-    flow[(status_code <= C.CLOSED) & (net.ltype == C.PUMP)[None, :]] = 0.0
-    setting = raw["setting"][:r].copy()
-
-    area_m2 = np.pi * (net.diam * MPERFT) ** 2 / 4.0
-    velocity = np.zeros_like(flow)
-    nz = area_m2 > 0
-    velocity[:, nz] = np.abs(flow[:, nz]) / area_m2[nz]
-    velocity[:, net.ltype == C.PUMP] = 0.0
-
-    dh = head_ft[:, net.n1] - head_ft[:, net.n2]
-    headloss = np.where(net.ltype[None, :] == C.PUMP, dh, np.abs(dh)) * MPERFT
     pipe = (net.ltype == C.PIPE) | (net.ltype == C.CVPIPE)
-    length_m = net.length * MPERFT
-    headloss[:, pipe] = headloss[:, pipe] / np.where(length_m[pipe] > 0, length_m[pipe], 1.0)
-    headloss[status_code <= C.CLOSED] = 0.0
 
-    # settings back to SI (EPANET reports 0 for a missing setting)
-    missing = setting == C.MISSING
-    t = net.ltype
-    for mask, factor in (
-        ((t == C.PRV) | (t == C.PSV) | (t == C.PBV), u.pressure / u.file_factor(HydParam.Pressure)),
-        (t == C.FCV, u.flow / u.file_factor(HydParam.Flow)),
-    ):
-        setting[:, mask] *= factor
-    setting[:, pipe] = cn.pipe_roughness_si[None, pipe]
-    setting[missing] = 0.0
-    supplied = raw["supplied"][:r].astype(bool)
+    def nframe(values):
+        return pd.DataFrame(values, index=idx, columns=nodes)
 
-    node = {
-        "head": pd.DataFrame(head, index=idx, columns=nodes),
-        "pressure": pd.DataFrame(pressure, index=idx, columns=nodes),
-        "demand": pd.DataFrame(demand, index=idx, columns=nodes),
-        "leak_demand": pd.DataFrame(leak_nodes, index=idx, columns=nodes),
-        "supplied": pd.DataFrame(supplied, index=idx, columns=nodes),
-    }
-    link = {
-        "flowrate": pd.DataFrame(flow, index=idx, columns=links),
-        "velocity": pd.DataFrame(velocity, index=idx, columns=links),
-        "headloss": pd.DataFrame(headloss, index=idx, columns=links),
-        "status": pd.DataFrame(_wntr_status(status_code), index=idx, columns=links),
-        "setting": pd.DataFrame(setting, index=idx, columns=links),
-        "leak": pd.DataFrame(_pipe_leakage(net, head_ft) * q_si, index=idx, columns=links),
-    }
+    def lframe(values):
+        return pd.DataFrame(values, index=idx, columns=links)
+
+    def leak_nodes():
+        out = np.zeros((r, net.nn))
+        out[:, : net.nj] = raw["leak"][:r] * q_si
+        return out
+
+    def flow():
+        q = raw["flow"][:r] * q_si
+        # EPANET reports no flow through a closed pump (its tiny numerical flow is dropped)
+        q[(status_code <= C.CLOSED) & (net.ltype == C.PUMP)[None, :]] = 0.0
+        return q
+
+    def velocity():
+        area_m2 = np.pi * (net.diam * MPERFT) ** 2 / 4.0
+        q = np.abs(flow())
+        v = np.zeros_like(q)
+        nz = (area_m2 > 0) & (net.ltype != C.PUMP)
+        v[:, nz] = q[:, nz] / area_m2[nz]
+        return v
+
+    def headloss():
+        dh = head_ft[:, net.n1] - head_ft[:, net.n2]
+        hl = np.where(net.ltype[None, :] == C.PUMP, dh, np.abs(dh)) * MPERFT
+        length_m = net.length * MPERFT
+        hl[:, pipe] = hl[:, pipe] / np.where(length_m[pipe] > 0, length_m[pipe], 1.0)
+        hl[status_code <= C.CLOSED] = 0.0
+        return hl
+
+    def setting():
+        out = raw["setting"][:r].copy()
+        missing = out == C.MISSING  # EPANET reports 0 for a missing setting
+        t = net.ltype
+        for mask, factor in (
+            ((t == C.PRV) | (t == C.PSV) | (t == C.PBV),
+             u.pressure / u.file_factor(HydParam.Pressure)),
+            (t == C.FCV, u.flow / u.file_factor(HydParam.Flow)),
+        ):
+            out[:, mask] *= factor
+        out[:, pipe] = cn.pipe_roughness_si[None, pipe]
+        out[missing] = 0.0
+        return out
+
+    node = LazyFrames({
+        "head": lambda: nframe(head_ft * MPERFT),
+        "pressure": lambda: nframe(head_ft * MPERFT - (net.el * MPERFT)[None, :]),
+        # consumers + emitters, as EPANET 2.2 reports it; leakage separately
+        "demand": lambda: nframe(raw["demand"][:r] * q_si - leak_nodes()),
+        "leak_demand": lambda: nframe(leak_nodes()),
+        "supplied": lambda: nframe(raw["supplied"][:r].astype(bool)),
+    })
+    link = LazyFrames({
+        "flowrate": lambda: lframe(flow()),
+        "velocity": lambda: lframe(velocity()),
+        "headloss": lambda: lframe(headloss()),
+        "status": lambda: lframe(_wntr_status(status_code)),
+        "setting": lambda: lframe(setting()),
+        "leak": lambda: lframe(_pipe_leakage(net, head_ft) * q_si),
+    })
     d = pd.DataFrame({
         "time_s": diag[:, D_TIME].astype(np.int64),
         "iterations": diag[:, D_ITER].astype(np.int64),
@@ -158,8 +200,8 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
         "deficient_nodes": diag[:, D_DEFICIENT].astype(np.int64),
     })
     d["converged"] = d["error_code"] == 0
-    return SimulationResults(node=MappingProxyType(node), link=MappingProxyType(link),
-                             diagnostics=d, network_name=name, error_code=int(err))
+    return SimulationResults(node=node, link=link, diagnostics=d, network_name=name,
+                             error_code=int(err))
 
 
 def _pipe_leakage(net, head_ft: np.ndarray) -> np.ndarray:

@@ -11,11 +11,54 @@ from .kernels.structs import pack_state
 from .results import ConvergenceError, SimulationResults, build_results
 
 
-def _model_parts(net):
+def model_parts(net):
     """(wntr model, pipe leakage table or None) from a Network or a bare WNTR model."""
     wn = getattr(net, "wn", net)
     leakage = getattr(net, "pipe_leakage", None)
     return wn, leakage
+
+
+def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
+            convergence: str = "raise") -> SimulationResults:
+    """Run one extended-period simulation of a compiled network.
+
+    Parameters
+    ----------
+    cn : CompiledNetwork
+    kernel_args : tuple
+        ``cn.kernel_args`` or a variant with modified network arrays.
+    warm_flow : numpy.ndarray, optional
+        Initial link flows (cfs) instead of EPANET's defaults.
+    convergence : {"raise", "report"}
+    """
+    if convergence not in ("raise", "report"):
+        raise ValueError("convergence must be 'raise' or 'report'")
+    net, opt = cn.net, cn.opt
+    nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
+    st = new_state(net, cn.sm)
+    raw = {
+        "head": np.zeros((nrep, net.nn)),
+        "demand": np.zeros((nrep, net.nn)),
+        "flow": np.zeros((nrep, net.nl)),
+        "status": np.zeros((nrep, net.nl)),
+        "setting": np.zeros((nrep, net.nl)),
+        "supplied": np.zeros((nrep, net.nn), dtype=np.int8),
+        "leak": np.zeros((nrep, net.nj)),
+    }
+    rep_step = np.zeros(nrep, dtype=np.int64)
+    warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
+    diag, nwritten, err = run_eps(
+        *kernel_args, pack_state(st), nrep, raw["head"], raw["demand"], raw["flow"],
+        raw["status"], raw["setting"], raw["supplied"], raw["leak"], rep_step, warm)
+    res = build_results(cn, raw, diag, nwritten, err, name)
+    if convergence == "raise":
+        bad = res.diagnostics.loc[~res.diagnostics["converged"], "time_s"].tolist()
+        if bad or nwritten < nrep:
+            msg = (f"hydraulic solution failed at {len(bad)} time step(s), first at "
+                   f"t = {bad[0] if bad else 'n/a'} s (error code {err})"
+                   if bad else f"simulation stopped after {nwritten} of {nrep} reports")
+            raise ConvergenceError(msg, res, bad)
+    return res
 
 
 class NumbaSimulator:
@@ -34,7 +77,7 @@ class NumbaSimulator:
     """
 
     def __init__(self, net):
-        wn, leakage = _model_parts(net)
+        wn, leakage = model_parts(net)
         self._name = getattr(wn, "name", "") or ""
         self.compiled: CompiledNetwork = compile_network(wn, leakage)
 
@@ -53,32 +96,5 @@ class NumbaSimulator:
         -------
         SimulationResults
         """
-        if convergence not in ("raise", "report"):
-            raise ValueError("convergence must be 'raise' or 'report'")
-        cn = self.compiled
-        net, opt = cn.net, cn.opt
-        nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
-        st = new_state(net, cn.sm)
-        raw = {
-            "head": np.zeros((nrep, net.nn)),
-            "demand": np.zeros((nrep, net.nn)),
-            "flow": np.zeros((nrep, net.nl)),
-            "status": np.zeros((nrep, net.nl)),
-            "setting": np.zeros((nrep, net.nl)),
-            "supplied": np.zeros((nrep, net.nn), dtype=np.int8),
-            "leak": np.zeros((nrep, net.nj)),
-        }
-        rep_step = np.zeros(nrep, dtype=np.int64)
-        diag, nwritten, err = run_eps(
-            *cn.kernel_args, pack_state(st), nrep, raw["head"], raw["demand"],
-            raw["flow"], raw["status"], raw["setting"], raw["supplied"], raw["leak"],
-            rep_step)
-        res = build_results(cn, raw, diag, nwritten, err, self._name)
-        if convergence == "raise":
-            bad = res.diagnostics.loc[~res.diagnostics["converged"], "time_s"].tolist()
-            if bad or nwritten < nrep:
-                msg = (f"hydraulic solution failed at {len(bad)} time step(s), first at "
-                       f"t = {bad[0] if bad else 'n/a'} s (error code {err})"
-                       if bad else f"simulation stopped after {nwritten} of {nrep} reports")
-                raise ConvergenceError(msg, res, bad)
-        return res
+        return execute(self.compiled, self.compiled.kernel_args, self._name,
+                       convergence=convergence)

@@ -41,14 +41,15 @@ def _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak)
         o_setting[r, k] = st.setting[k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def run_eps(net, opt, sm, ctl, rules, st, nrep, o_head, o_dem, o_flow, o_status,
-            o_setting, o_sup, o_leak, o_rep_step):
+            o_setting, o_sup, o_leak, o_rep_step, warm_flow):
     """Run the whole extended period.
 
     Results at report times go to the ``o_*`` arrays (row r = report time
     ``rstart + r * rstep``); ``o_rep_step[r]`` is the index of the hydraulic step whose
-    solution was reported. Returns (diagnostics array [nsteps, ND], number of reports
+    solution was reported. ``warm_flow`` (empty, or one flow per link in cfs) replaces
+    EPANET's initial flows of open links, e.g. with a base run's solution. Returns (diagnostics array [nsteps, ND], number of reports
     written, error code of the last step).
     """
     diag = np.zeros((64, ND))
@@ -57,6 +58,10 @@ def run_eps(net, opt, sm, ctl, rules, st, nrep, o_head, o_dem, o_flow, o_status,
     act_idx = -np.ones(net.nl, dtype=np.int64)
     act_else = -np.ones(net.nl, dtype=np.int64)
     init_hydraulics(net, opt, st)
+    if len(warm_flow) == net.nl:
+        for k in range(net.nl):
+            if st.status[k] > 2:  # not closed
+                st.flow[k] = warm_flow[k]
     htime = 0
     r = 0
     rep_t = opt.rstart
