@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench accuracy clean
+.PHONY: run test test-fast lint bench accuracy screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	PLANNER_SCREENSHOT_DIR=out/screenshots $(PY) -m pytest -q -n 2 --dist loadfile
+
+screenshots: $(STAMP)   # refresh docs/screenshots/ (needs chromium)
+	$(PY) -m pytest -q tests/test_e2e_browser.py
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

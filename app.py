@@ -1,19 +1,23 @@
-"""Streamlit planner entry point: a thin router over the pages in ``gis``/``planning``.
+"""Streamlit planner entry point: a thin router over the page modules in ``app_pages/``.
 
-Run with ``make run``. Pages are added as the planning modules land.
+Run with ``make run`` (``streamlit run app.py``). The pages are listed in
+``app_pages.PAGES``; each is a small script that calls ``planning`` and ``gis``.
 """
 
 import streamlit as st
 
+from app_pages import PAGES
+from app_pages.common import sidebar
 
-def _home() -> None:
-    st.title("Kunming water planner")
-    st.write(
-        "Water-network and wastewater planning for the Kunming 'getting water' reform. "
-        "Pages for connections, shutdowns, leakage and the 2025 capacity review are added "
-        "as their planning modules land."
-    )
+st.set_page_config(page_title="Kunming water planner", page_icon=":material/water:",
+                   layout="wide")
 
+sections: dict[str, list] = {}
+for spec in PAGES:
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.file, title=spec.title, url_path=spec.url_path, icon=spec.icon,
+                default=spec.default))
 
-pg = st.navigation([st.Page(_home, title="Home", default=True)])
-pg.run()
+page = st.navigation(sections)
+sidebar()
+page.run()

@@ -1,0 +1,208 @@
+"""pydeck maps of a network, coloured by a value, with a legend (no basemap, no tokens).
+
+Exports :class:`ColourScale`, :func:`pressure_scale`, :func:`sequential_scale`,
+:func:`hours_scale`, :func:`network_map` and :func:`legend`. The values come from
+``planning``; this module only picks colours (presentation).
+
+The maps draw no basemap (``map_provider=None``, no ``map_style``): the planner runs
+without internet access and needs no Mapbox or Carto key. Geometry is in EPSG:4326 (``gis.to_web``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+NO_VALUE = (190, 190, 190, 200)
+"""Colour of elements without a value."""
+SOURCE = (31, 78, 121, 230)
+"""Colour of tanks and reservoirs (never coloured by a junction value such as pressure)."""
+_PIXELS = pdk.types.String("pixels")
+"""deck.gl unit literal (a bare string would be read as a data accessor)."""
+_SEQUENTIAL = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
+"""viridis at five stops (colour-blind safe)."""
+
+
+@dataclass(frozen=True)
+class ColourScale:
+    """Binned colours for a value.
+
+    Attributes
+    ----------
+    title : str
+        What is coloured, with its unit, e.g. ``"Pressure head (m)"``.
+    edges : tuple of float
+        Inner bin edges, ascending; ``len(colours) == len(edges) + 1``.
+    colours : tuple of (r, g, b)
+    labels : tuple of str
+        One per bin, with units.
+    """
+
+    title: str
+    edges: tuple[float, ...]
+    colours: tuple[tuple[int, int, int], ...]
+    labels: tuple[str, ...]
+
+    def rgba(self, values: pd.Series | np.ndarray) -> list[list[int]]:
+        """RGBA per value (grey where missing)."""
+        values = np.asarray(values, dtype=float)
+        bins = np.searchsorted(np.asarray(self.edges, dtype=float), values, side="right")
+        return [list(NO_VALUE) if math.isnan(v) else [*self.colours[b], 230]
+                for v, b in zip(values, bins)]
+
+
+def pressure_scale(service_m: float, title: str = "Pressure head (m)") -> ColourScale:
+    """Pressure bins that mean something to a planner.
+
+    Below 0 m (no water), below the service pressure (``service_m``, default 14 m =
+    0.14 MPa), up to 28 m (GB 50013 head for six storeys), 28-50 m, 50-80 m, above 80 m
+    (high: leakage and bursts).
+    """
+    s = float(service_m)
+    edges = (0.0, s, max(28.0, s), 50.0, 80.0)
+    colours = ((90, 0, 0), (215, 48, 39), (252, 174, 97), (102, 189, 99), (49, 130, 189),
+               (117, 60, 160))
+    labels = ("< 0 m (no water)", f"0–{s:g} m (below service)", f"{s:g}–{edges[2]:g} m",
+              f"{edges[2]:g}–50 m", "50–80 m", "> 80 m (high)")
+    return ColourScale(title, edges, colours, labels)
+
+
+def hours_scale(title: str = "Hours below service pressure (h)") -> ColourScale:
+    """Bins for durations in hours: 0, up to 1, 1-6, 6-24, over 24 h."""
+    return ColourScale(title, (1e-9, 1.0, 6.0, 24.0),
+                       ((102, 189, 99), (254, 224, 139), (252, 141, 89), (215, 48, 39),
+                        (90, 0, 0)),
+                       ("0 h", "up to 1 h", "1–6 h", "6–24 h", "> 24 h"))
+
+
+def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
+    """Equal-interval bins over the finite range of ``values`` (viridis)."""
+    finite = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    if high <= low:
+        high = low + 1.0
+    cuts = np.linspace(low, high, bins + 1)
+    edges = tuple(float(c) for c in cuts[1:-1])
+    digits = 0 if high - low >= 20 else (1 if high - low >= 2 else 2)
+    labels = tuple(f"{a:,.{digits}f}–{b:,.{digits}f} {unit}" for a, b in zip(cuts[:-1], cuts[1:]))
+    return ColourScale(title, edges, _SEQUENTIAL[:bins], labels)
+
+
+def _view(nodes: pd.DataFrame, height_px: int, width_px: int = 900) -> pdk.ViewState:
+    """Centre and zoom that fit the nodes into a map of about ``width_px`` x ``height_px``."""
+    lon, lat = nodes.geometry.x, nodes.geometry.y
+    lon_span = max(float(lon.max() - lon.min()), 1e-5)
+    lat_span = max(float(lat.max() - lat.min()), 1e-5)
+    # deck.gl's Web Mercator: 512 * 2**zoom pixels per 360 degrees of longitude, and
+    # 1/cos(latitude) times more per degree of latitude.
+    stretch = 1.0 / max(math.cos(math.radians(float(lat.mean()))), 0.1)
+    zoom = min(math.log2(width_px * 360.0 / (512.0 * lon_span)),
+               math.log2(height_px * 360.0 / (512.0 * lat_span * stretch))) - 0.15
+    return pdk.ViewState(longitude=float((lon.max() + lon.min()) / 2),
+                         latitude=float((lat.max() + lat.min()) / 2),
+                         zoom=max(1.0, min(18.0, zoom)))
+
+
+def network_map(
+    nodes,
+    links,
+    values: pd.Series | None,
+    scale: ColourScale | None,
+    *,
+    highlight_links: list[str] | None = None,
+    highlight_nodes: list[str] | None = None,
+    tooltip_value: str = "",
+    height_px: int = 500,
+) -> pdk.Deck:
+    """A deck with links as grey paths and nodes coloured by ``values``.
+
+    Parameters
+    ----------
+    nodes, links : geopandas.GeoDataFrame
+        In EPSG:4326, indexed by element name (``gis.to_web`` of the network layers).
+    values : pandas.Series or None
+        Value per node name, used for junctions; tanks and reservoirs are always drawn
+        large and dark blue. None colours junctions blue.
+    scale : ColourScale or None
+        Colours for ``values``.
+    highlight_links : list of str, optional
+        Link names drawn thick and red (e.g. pipes of a shutdown job).
+    highlight_nodes : list of str, optional
+        Node names drawn large and red (e.g. nodes of connection applications).
+    tooltip_value : str
+        Label (with unit) of the value in the hover tooltip.
+    height_px : int
+        Height of the chart (pass the same to ``st.pydeck_chart``), to fit the zoom.
+
+    Returns
+    -------
+    pydeck.Deck
+    """
+    node_data = pd.DataFrame({
+        "name": nodes.index.astype(str),
+        "type": nodes["node_type"].to_numpy(),
+        "lon": nodes.geometry.x.to_numpy(),
+        "lat": nodes.geometry.y.to_numpy(),
+    })
+    if values is not None and scale is not None:
+        v = pd.Series(values).reindex(nodes.index).astype(float)
+        node_data["colour"] = scale.rgba(v)
+        node_data["value"] = [("–" if math.isnan(x) else f"{x:,.2f}") for x in v]
+    else:
+        node_data["colour"] = [[31, 78, 121, 220]] * len(node_data)
+        node_data["value"] = ""
+    sources = (node_data["type"] != "Junction").to_numpy()
+    node_data["radius"] = np.where(sources, 9, 4)
+    node_data.loc[sources, "colour"] = pd.Series([list(SOURCE)] * int(sources.sum()),
+                                                 index=node_data.index[sources], dtype=object)
+    if highlight_nodes:
+        marked_nodes = node_data["name"].isin([str(n) for n in highlight_nodes])
+        node_data.loc[marked_nodes, "radius"] = 11
+        node_data.loc[marked_nodes, "colour"] = pd.Series(
+            [[215, 48, 39, 255]] * int(marked_nodes.sum()),
+            index=node_data.index[marked_nodes], dtype=object)
+    link_data = pd.DataFrame({
+        "name": links.index.astype(str),
+        "type": links["link_type"].to_numpy(),
+        "path": [[list(xy) for xy in geom.coords] for geom in links.geometry],
+    })
+    marked = set(highlight_links or ())
+    link_data["colour"] = [[215, 48, 39, 255] if n in marked else [110, 110, 110, 180]
+                           for n in link_data["name"]]
+    link_data["width"] = [6 if n in marked else 2 for n in link_data["name"]]
+    link_data["value"] = ""
+    layers = [
+        pdk.Layer("PathLayer", link_data, get_path="path", get_color="colour",
+                  get_width="width", width_units=_PIXELS, pickable=True),
+        pdk.Layer("ScatterplotLayer", node_data, get_position=["lon", "lat"],
+                  get_fill_color="colour", get_radius="radius", radius_units=_PIXELS,
+                  stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=0.5,
+                  pickable=True),
+    ]
+    label = f"<br/>{tooltip_value}: {{value}}" if tooltip_value else ""
+    # map_provider=None and no map_style: Streamlit then draws no basemap (map_style=None
+    # would make it fetch a Carto style from the internet).
+    return pdk.Deck(layers=layers, initial_view_state=_view(nodes, height_px), map_provider=None,
+                    tooltip={"html": "<b>{name}</b> ({type})" + label})
+
+
+def legend(scale: ColourScale) -> None:
+    """Show the legend of a scale: title with unit, one swatch per bin."""
+    swatches = "".join(
+        f'<span style="display:inline-block;margin-right:12px;white-space:nowrap">'
+        f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+        f'background:rgb{tuple(c)};margin-right:4px;vertical-align:middle"></span>{label}</span>'
+        for c, label in zip(scale.colours, scale.labels))
+    grey = (f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+            f'background:rgb{NO_VALUE[:3]};margin-right:4px;vertical-align:middle"></span>'
+            "no value")
+    grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
+             f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle"></span>'
+             "tank or reservoir")
+    st.markdown(f'<div class="map-legend" style="font-size:0.85rem"><b>{scale.title}</b><br/>'
+                f"{swatches}{grey}</div>", unsafe_allow_html=True)

@@ -1,0 +1,116 @@
+"""Study files (scenarios) and the headless runner behind ``python -m planning``.
+
+Every study the planner runs (a network run, a capacity what-if, connection applications,
+shutdown jobs, leakage settings) is a human-readable YAML file with a ``kind`` and a
+``version``; see docs/app.md for each format. Public API::
+
+    study = load_study("scenarios/demo/network_run.yaml")   # checked, or ScenarioFileError
+    run_study(study, "out/run")                              # what `python -m planning run` does
+    write_study(study, "scenarios/studies/mine.yaml")        # atomic (temp file + os.replace)
+
+The Network and 2025 capacity pages use :mod:`.network_run` and :mod:`.capacity_whatif`
+for everything they compute, so that the pages hold no numerics.
+"""
+
+from planning.studies.capacity_whatif import (
+    DEMO_REGISTRY,
+    checked_whatif,
+    gap_comparison,
+    gap_display,
+    registry_path,
+    whatif_of,
+    whatif_study,
+)
+from planning.studies.files import (
+    MAX_STUDY_BYTES,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_MB,
+    ScenarioFileError,
+    Study,
+    atomic_write_bytes,
+    dump_study,
+    write_study,
+)
+from planning.studies.kinds import (
+    KINDS,
+    KindNotAvailable,
+    StudyKind,
+    build_study,
+    load_study,
+    optional_module,
+    parse_uploaded_study,
+    run_study,
+)
+from planning.studies.network_run import (
+    SERVICE_PRESSURE_M,
+    NetworkRunResult,
+    NetworkRunSettings,
+    NetworkSummary,
+    OpenedNetwork,
+    network_run_settings,
+    network_simulator,
+    network_summary,
+    node_attributes,
+    open_network,
+    open_network_bytes,
+    open_study_network,
+    pressure_map_layer,
+    run_network,
+)
+from planning.studies.paths import (
+    DEMO_DIR,
+    DEMO_NETWORK,
+    DEMO_PLACEMENT,
+    studies_dir,
+    study_file_name,
+    study_files,
+)
+from planning.studies.placement_files import placement_study, read_placement
+
+__all__ = [
+    "DEMO_DIR",
+    "DEMO_NETWORK",
+    "DEMO_PLACEMENT",
+    "DEMO_REGISTRY",
+    "KINDS",
+    "MAX_STUDY_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_MB",
+    "SERVICE_PRESSURE_M",
+    "KindNotAvailable",
+    "NetworkRunResult",
+    "NetworkRunSettings",
+    "NetworkSummary",
+    "OpenedNetwork",
+    "ScenarioFileError",
+    "Study",
+    "StudyKind",
+    "atomic_write_bytes",
+    "build_study",
+    "checked_whatif",
+    "dump_study",
+    "gap_comparison",
+    "gap_display",
+    "load_study",
+    "network_run_settings",
+    "network_simulator",
+    "network_summary",
+    "node_attributes",
+    "open_network",
+    "open_network_bytes",
+    "open_study_network",
+    "optional_module",
+    "parse_uploaded_study",
+    "placement_study",
+    "pressure_map_layer",
+    "read_placement",
+    "registry_path",
+    "run_network",
+    "run_study",
+    "studies_dir",
+    "study_file_name",
+    "study_files",
+    "whatif_of",
+    "whatif_study",
+    "write_study",
+]

@@ -1,0 +1,224 @@
+"""The study kinds: one row per kind, with its file parser and (when it can run) its runner.
+
+Exports :class:`StudyKind`, :data:`KINDS`, :data:`PARSERS`, :func:`load_study`,
+:func:`parse_uploaded_study`, :func:`run_study`, :func:`optional_module` and
+:class:`KindNotAvailable`. The CLI
+(``python -m planning run``) and the app's pages go through here.
+
+Adding a kind (say, when ``planning.shutdowns`` lands):
+
+1. write ``parse_<kind>(fields, version) -> body`` (or keep the one in ``pending.py``);
+2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files;
+3. set ``runner=`` in its :data:`KINDS` row (and drop ``module=`` if it was pending).
+
+Nothing else changes: the CLI dispatches on ``kind``, and the app's save/load widgets
+take the kind's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from planning.studies.capacity_whatif import (
+    CAPACITY_WHATIF_VERSION,
+    parse_capacity_whatif,
+    write_capacity_whatif,
+)
+from planning.studies.files import Parser, ScenarioFileError, Study, parse_study, read_study
+from planning.studies.network_run import (
+    NETWORK_RUN_VERSION,
+    parse_network_run,
+    write_network_run,
+)
+from planning.studies.pending import (
+    parse_connection_applications,
+    parse_leakage_settings,
+    parse_shutdown_jobs,
+)
+
+Runner = Callable[[Study, Path], list[Path]]
+"""Runs a study and writes its outputs to a folder; returns the files written."""
+
+
+class KindNotAvailable(RuntimeError):
+    """A study kind whose planning module has not landed (or does not import)."""
+
+
+def optional_module(name: str):
+    """Import a planning module that may not have landed yet.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"planning.connections"``.
+
+    Returns
+    -------
+    module or None
+        None when it does not import, or is only a folder without ``__init__.py`` (a
+        namespace package: work in progress).
+    """
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return None
+    return module if getattr(module, "__file__", None) else None
+
+
+@dataclass(frozen=True)
+class StudyKind:
+    """One study kind.
+
+    Attributes
+    ----------
+    name : str
+        The ``kind`` value in files.
+    title : str
+        What the app calls it.
+    version : int
+        Newest file version read and written.
+    parse : Parser
+        Body parser (see :func:`planning.studies.files.parse_study`).
+    runner : Runner or None
+        Runs the study for the CLI; None while its module is pending.
+    module : str or None
+        The planning module it needs (reported when it is not available).
+    """
+
+    name: str
+    title: str
+    version: int
+    parse: Parser
+    runner: Runner | None = None
+    module: str | None = None
+
+    def available(self) -> bool:
+        """True when the kind can run here (its module imports)."""
+        if self.runner is None:
+            return False
+        return self.module is None or optional_module(self.module) is not None
+
+
+KINDS: dict[str, StudyKind] = {
+    k.name: k
+    for k in (
+        StudyKind("network_run", "Network run (pressures)", NETWORK_RUN_VERSION,
+                  parse_network_run, write_network_run),
+        StudyKind("capacity_whatif", "2025 capacity what-if", CAPACITY_WHATIF_VERSION,
+                  parse_capacity_whatif, write_capacity_whatif),
+        StudyKind("connection_applications", "Connection applications", 1,
+                  parse_connection_applications, None, "planning.connections"),
+        StudyKind("shutdown_jobs", "Shutdown jobs", 1, parse_shutdown_jobs, None,
+                  "planning.shutdowns"),
+        StudyKind("leakage_settings", "Leakage settings", 1, parse_leakage_settings, None,
+                  "planning.leakage"),
+    )
+}
+"""Every study kind, by name."""
+
+PARSERS: dict[str, tuple[int, Parser]] = {k.name: (k.version, k.parse) for k in KINDS.values()}
+"""Kind -> (version, parser), as :func:`planning.studies.files.parse_study` takes them."""
+
+
+def load_study(path: str | Path, kind: str | None = None) -> Study:
+    """Read and check a study file; with ``kind``, refuse files of another kind.
+
+    Raises
+    ------
+    ScenarioFileError
+    """
+    study = read_study(path, PARSERS)
+    _expect(study, kind)
+    return study
+
+
+def parse_uploaded_study(name: str, data: bytes, kind: str | None = None,
+                         folder: Path | None = None) -> Study:
+    """Check an uploaded study (bytes); with ``kind``, refuse files of another kind.
+
+    Relative paths in it resolve against ``folder`` (default: the demo folder).
+
+    Raises
+    ------
+    ScenarioFileError
+    """
+    from planning.studies.paths import DEMO_DIR
+
+    study = parse_study(data, PARSERS, source=Path(name).name, folder=folder or DEMO_DIR)
+    _expect(study, kind)
+    return study
+
+
+def _expect(study: Study, kind: str | None) -> None:
+    if kind is not None and study.kind != kind:
+        raise ScenarioFileError(study.source, "kind", f"this is a {study.kind!r} file; "
+                                f"this page reads {kind!r} files")
+
+
+def run_study(study: Study, out: str | Path) -> list[Path]:
+    """Run a study with its kind's runner and write its outputs to ``out``.
+
+    Raises
+    ------
+    KindNotAvailable
+        The kind has no runner yet, or its planning module does not import.
+    """
+    kind = KINDS[study.kind]
+    if kind.runner is None or not kind.available():
+        raise KindNotAvailable(
+            f"studies of kind {kind.name!r} cannot run yet: "
+            + (f"{kind.module} is not available" if kind.module else "no runner is registered"))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return kind.runner(study, out)
+
+
+def plain(value):
+    """Plain Python data from table cells: numpy scalars to int/float/bool, NaN/NA dropped.
+
+    Mappings lose keys whose value is missing; lists keep their items (missing ones become
+    None). Used to turn edited tables into study bodies.
+    """
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, dict):
+        out = {str(k): plain(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def build_study(kind: str, name: str, body: dict, *, description: str = "",
+                example: bool = False) -> Study:
+    """A checked study from a kind and a body built by a page (e.g. from edited tables).
+
+    The body goes through the kind's parser exactly as a file would, so a study the app
+    saves can always be read back, and a bad input is reported by key.
+
+    Raises
+    ------
+    ScenarioFileError
+        With source ``"<inputs>"`` and the key of the bad value.
+    """
+    spec = KINDS[kind]
+    data = {"kind": kind, "version": spec.version, **plain(body)}
+    from planning.studies.files import Fields
+
+    checked = spec.parse(Fields(data, "<inputs>"), spec.version)
+    return Study(kind=kind, version=spec.version, name=name, description=description,
+                 example=example, body=checked)

@@ -1,0 +1,245 @@
+"""End to end: the planner served by ``streamlit run`` and driven in headless Chromium.
+
+Starts ``streamlit run app.py`` on a free localhost port, opens each page in Debian's
+``chromium`` through playwright's Python API, checks what the page shows, and saves a
+screenshot of every page under ``docs/screenshots/`` (the README's pictures).
+
+Needs ``chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it) and the
+``playwright`` package (no browser download: the system chromium is used). Locally the test
+skips with the reason when either is missing; in CI (``CI`` set) it fails instead.
+
+Adding a step (e.g. one connection assessment once ``planning.connections`` is wired): write
+``def step_<name>(ui: UI) -> None`` that opens a page, interacts, asserts and calls
+``ui.shot("<name>")``, and append it to :data:`STEPS`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planning.studies import optional_module
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = Path(os.environ.get("PLANNER_SCREENSHOT_DIR") or REPO / "docs" / "screenshots")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+START_TIMEOUT_S = 90
+PAGE_TIMEOUT_MS = 60_000
+RUN_TIMEOUT_MS = 600_000  # a cold numba cache compiles the solver first (about two minutes)
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright; no browser download needed)"
+    if not Path(CHROMIUM).exists():
+        return "chromium is not installed (apt-get install -y chromium; .ci/run installs it)"
+    return None
+
+
+MISSING = _missing()
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(MISSING is not None and not os.environ.get("CI"),
+                       reason=f"end-to-end browser test: {MISSING}"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on http://127.0.0.1:<free port>, saving studies to a temp folder."""
+    if MISSING:
+        pytest.fail(f"end-to-end browser test cannot run in CI: {MISSING}")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "PLANNER_STUDIES_DIR": str(folder / "studies")}
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("streamlit did not start:\n" + (folder / "streamlit.log").read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class UI:
+    """One browser tab on the app, with the few moves the steps need."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    def open(self, path: str = "") -> None:
+        """Open a page by its url_path ("" is the default page, Network)."""
+        self.page.goto(f"{self.url}/{path}")
+        self.idle()
+
+    def idle(self, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+        """Wait until the script run is over and every element is drawn.
+
+        The app's script state becomes "notRunning", and the placeholders Streamlit shows
+        while an element's code loads (``stSkeleton``) are gone.
+        """
+        self.page.wait_for_selector("[data-testid='stMain']", timeout=timeout_ms)
+        self.page.wait_for_function(
+            "() => document.querySelector(\"[data-test-script-state='notRunning']\")"
+            " && !document.querySelector(\"[data-testid='stStatusWidget']\")"
+            " && !document.querySelector(\"[data-testid='stSkeleton']\")",
+            timeout=timeout_ms)
+
+    def text(self, text: str, timeout_ms: int = PAGE_TIMEOUT_MS):
+        """The first element showing ``text``, once it is visible."""
+        locator = self.page.get_by_text(text).first
+        locator.wait_for(state="visible", timeout=timeout_ms)
+        return locator
+
+    def metric(self, label: str) -> str:
+        """The value of an ``st.metric`` by its label."""
+        box = self.page.locator("[data-testid='stMetric']").filter(has_text=label).first
+        return box.locator("[data-testid='stMetricValue']").inner_text()
+
+    def click(self, name: str) -> None:
+        """Click a button by its label."""
+        self.page.get_by_role("button", name=name).click()
+
+    def load_study(self, file_label: str) -> None:
+        """Open the page's "Study file" box, pick a listed file and load it."""
+        self.page.get_by_text("Study file: save or load (YAML)").click()
+        box = self.page.locator("[data-testid='stSelectbox']").filter(
+            has_text="Saved and example studies")
+        box.locator("input").click()
+        self.page.get_by_role("option", name=file_label).click()
+        self.click("Load the chosen file")
+        self.text("Loaded ")
+        self.idle()
+
+    def no_exception(self) -> None:
+        """No traceback on the page."""
+        assert self.page.locator("[data-testid='stException']").count() == 0
+
+    def shot(self, name: str, max_height: int = 4000) -> Path:
+        """Screenshot of the whole page to docs/screenshots/<name>.png.
+
+        Streamlit scrolls inside its main container, so the tab is made as tall as the
+        content (up to ``max_height`` px) before the picture is taken.
+        """
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        height = self.page.evaluate(
+            "() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+        width = self.page.viewport_size["width"]
+        self.page.set_viewport_size({"width": width, "height": min(int(height), max_height)})
+        self.idle()
+        self.page.wait_for_timeout(1200)  # let the maps' WebGL canvases redraw
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def step_network(ui: UI) -> None:
+    """Network page on the demo: summary, then one run; the map turns into pressures."""
+    ui.open("")
+    ui.text("Demo: ctown_batadal.inp")
+    assert ui.metric("Junctions") == "388" and ui.metric("Pipes") == "429"
+    ui.page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
+        timeout=PAGE_TIMEOUT_MS)  # the map is drawn (WebGL)
+    ui.click("Run simulation")
+    ui.text("junctions fall below the service pressure", timeout_ms=RUN_TIMEOUT_MS)
+    ui.idle(RUN_TIMEOUT_MS)
+    ui.text("Minimum pressure head over the run (m)")
+    ui.text("0–14 m (below service)")
+    ui.no_exception()
+    ui.shot("network")
+
+
+def step_capacity(ui: UI) -> None:
+    """2025 capacity page: the gap table and its counts, with the illustrative banner."""
+    ui.open("capacity")
+    ui.text("Gap table: where each 2025 target stands")
+    ui.text("Illustrative demo data.")
+    assert ui.metric("Targets at risk") == "9" and ui.metric("Targets on track") == "2"
+    assert ui.page.locator("[data-testid='stDataFrame']").count() >= 1
+    ui.no_exception()
+    ui.shot("capacity")
+
+
+def _pending(path: str, title: str, module: str,
+             example: str | None = None) -> Callable[[UI], None]:
+    def step(ui: UI) -> None:
+        ui.open(path)
+        ui.text(title)
+        if optional_module(module) is None:
+            ui.text("Module not available yet")
+        if example:  # the study-file box works in the browser too
+            ui.load_study(f"scenarios/demo/{example}")
+        ui.no_exception()
+        ui.shot(path)
+
+    step.__name__ = f"step_{path}"
+    return step
+
+
+STEPS: list[Callable[[UI], None]] = [
+    step_network,
+    step_capacity,
+    _pending("connections", "Connections", "planning.connections"),
+    _pending("shutdowns", "Shutdowns", "planning.shutdowns", "shutdown_jobs.yaml"),
+    _pending("leakage", "Leakage", "planning.leakage"),
+]
+"""The walk through the app, in order; each step gets a fresh tab (a fresh session)."""
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.__name__.removeprefix("step_") for s in STEPS])
+def test_app_in_browser(server, browser, step):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        step(UI(page, server))
+    finally:
+        page.close()
