@@ -317,11 +317,12 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     dem_pat: list[int] = []
     qexp = 1.0 / hyd.emitter_exponent
     ke = np.zeros(nj)
+    dem_factor = u.file_factor(HydParam.Demand) / u.flow
     for i, name in enumerate(junctions):
         j = wn.get_node(name)
-        el[i] = u.length_ft(j.elevation)
+        el[i] = j.elevation / 0.3048
         for d in j.demand_timeseries_list:
-            dem_base.append(u.file_value(d.base_value, HydParam.Demand) / u.flow)
+            dem_base.append(d.base_value * dem_factor)
             dem_pat.append(pattern_of(d.pattern_name))
         dem_ptr[i + 1] = len(dem_base)
         if j.emitter_coefficient:
@@ -417,32 +418,37 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     hexp = 1.852 if formflag == C.HW else 2.0
     dw = formflag == C.DW
 
-    for k, name in enumerate(link_names):
-        lk = wn.get_link(name)
-        n1[k] = node_index[lk.start_node_name]
-        n2[k] = node_index[lk.end_node_name]
+    lobj = [wn.get_link(name) for name in link_names]
+    n1[:] = [node_index[lk.start_node_name] for lk in lobj]
+    n2[:] = [node_index[lk.end_node_name] for lk in lobj]
 
     rough_si = np.full(nl, np.nan)
-    for k, name in enumerate(pipes):
-        p = wn.get_link(name)
-        rough_si[k] = p.roughness
-        ltype[k] = C.CVPIPE if p.check_valve else C.PIPE
-        d = u.file_value(p.diameter, HydParam.PipeDiameter)
-        diam[k] = d / (12.0 if not u.si else 1000.0 * u.length)
-        length[k] = u.file_value(p.length, HydParam.Length) / u.length
-        rough = float(wntr.epanet.util.from_si(u.fu, p.roughness, HydParam.RoughnessCoeff,
-                                               darcy_weisbach=dw))
-        kc[k] = rough / (1000.0 * u.length) if dw else rough
-        km[k] = 0.02517 * float(p.minor_loss) / diam[k] ** 4 if diam[k] > 0 else 0.0
-        if p.initial_status == wntr.network.LinkStatus.Closed:
-            status0[k] = C.CLOSED
-        e, d_ft, L = kc[k], diam[k], length[k]
+    # pipes, vectorised: gather attributes once, convert with one factor per quantity
+    np_ = len(pipes)
+    pobj = [wn.get_link(name) for name in pipes]
+    rough_si[:np_] = [p.roughness for p in pobj]
+    ltype[:np_] = [C.CVPIPE if p.check_valve else C.PIPE for p in pobj]
+    d_file = np.array([p.diameter for p in pobj], dtype=float) * u.file_factor(
+        HydParam.PipeDiameter)
+    diam[:np_] = d_file / (12.0 if not u.si else 1000.0 * u.length)
+    length[:np_] = (np.array([p.length for p in pobj], dtype=float)
+                    * u.file_factor(HydParam.Length) / u.length)
+    rough_file = rough_si[:np_] * float(wntr.epanet.util.from_si(
+        u.fu, 1.0, HydParam.RoughnessCoeff, darcy_weisbach=dw))
+    kc[:np_] = rough_file / (1000.0 * u.length) if dw else rough_file
+    ml = np.array([float(p.minor_loss) for p in pobj])
+    dd = diam[:np_]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        km[:np_] = np.where(dd > 0, 0.02517 * ml / dd ** 4, 0.0)
+        e, L = kc[:np_], length[:np_]
         if formflag == C.HW:
-            rcoef[k] = 4.727 * L / e ** hexp / d_ft ** 4.871
+            rcoef[:np_] = 4.727 * L / e ** hexp / dd ** 4.871
         elif formflag == C.DW:
-            rcoef[k] = L / 2.0 / 32.2 / d_ft / (math.pi * d_ft ** 2 / 4.0) ** 2
+            rcoef[:np_] = L / 2.0 / 32.2 / dd / (math.pi * dd ** 2 / 4.0) ** 2
         else:
-            rcoef[k] = (4.0 * e / (1.49 * math.pi * d_ft ** 2)) ** 2 * (d_ft / 4.0) ** -1.333 * L
+            rcoef[:np_] = (4.0 * e / (1.49 * math.pi * dd ** 2)) ** 2 * (dd / 4.0) ** -1.333 * L
+    closed = wntr.network.LinkStatus.Closed
+    status0[:np_] = [C.CLOSED if p.initial_status == closed else C.OPEN for p in pobj]
 
     npump = len(pumps)
     pump_link = np.zeros(npump, dtype=np.int64)

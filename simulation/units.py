@@ -76,9 +76,10 @@ class UnitSystem:
     def file_factor(self, param: HydParam) -> float:
         """Multiplier from SI to the file's units for ``param`` (WNTR's ``from_si``)."""
         cache = self.__dict__.setdefault("_factors", {})
-        if param not in cache:
-            cache[param] = float(from_si(self.fu, 1.0, param))
-        return cache[param]
+        key = param.name  # enum hashing is slow; names are unique
+        if key not in cache:
+            cache[key] = float(from_si(self.fu, 1.0, param))
+        return cache[key]
 
     def file_value(self, value_si: float, param: HydParam) -> float:
         """SI value as WNTR writes it into an INP file of these units."""
