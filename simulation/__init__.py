@@ -12,9 +12,11 @@ SteadyStateSolver, Snapshot
     Single-period solves at one pattern time with warm-started what-ifs (extra demands,
     closed links, closure sweeps) for the planning modules.
 compile_network, CompiledNetwork
+peak_demand_time_s, total_demand_m3s
+    Demand profile helpers (the hour of peak demand for snapshot studies).
 """
 
-from .compile import CompiledNetwork, compile_network
+from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total_demand_m3s
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
@@ -26,6 +28,8 @@ __all__ = [
     "ConvergenceError",
     "compile_network",
     "CompiledNetwork",
+    "peak_demand_time_s",
+    "total_demand_m3s",
     "SteadyStateSolver",
     "Snapshot",
     "ScenarioRunner",
