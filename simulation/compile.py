@@ -123,6 +123,7 @@ class Options(NamedTuple):
     ucf_demand: float
     tshift: int               # s added to the clock for time-limited leaks (snapshots)
     has_leakage: int          # 1 if any pipe or orifice leak exists
+    report_head_error: int    # 1: compute the max head error at convergence (diagnostics)
 
 
 class SparseStructure(NamedTuple):
@@ -620,7 +621,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         dmult=float(hyd.demand_multiplier), demand_model=C.PDA if pda else C.DDA,
         pmin=pmin, preq=preq, pexp=float(hyd.pressure_exponent),
         ucf_flow=u.flow, ucf_head=u.length, ucf_pressure=u.pressure, ucf_demand=u.flow,
-        tshift=0, has_leakage=has_leakage, **times,
+        tshift=0, has_leakage=has_leakage, report_head_error=1, **times,
     )
 
     sm = build_structure(nj, n1, n2)

@@ -92,8 +92,10 @@ class SteadyStateSolver:
         cn = compile_network(wn, getattr(net, "pipe_leakage", None))
         u = cn.units
         opt = cn.opt
+        # snapshots skip the diagnostic head-error pass (one headloss evaluation per solve)
         changes = dict(dur=0, pstart=opt.pstart + int(time_s),
-                       tstart=(opt.tstart + int(time_s)) % C.SECPERDAY, tshift=int(time_s))
+                       tstart=(opt.tstart + int(time_s)) % C.SECPERDAY, tshift=int(time_s),
+                       report_head_error=0)
         if demand_model is not None:
             changes["demand_model"] = C.PDA if str(demand_model).upper() in ("PDA", "PDD") \
                 else C.DDA

@@ -238,34 +238,59 @@ def tcv_py(flow, closed, setting, km, diam, rqtol):
 @njit(cache=True, error_model="numpy")
 def headloss_coeffs(net, opt, st):
     """P and Y coefficients of every link (EPANET headlosscoeffs)."""
-    ltype = net.ltype
-    flow = st.flow
-    status = st.status
-    setting = st.setting
-    pc = st.pcoef
-    yc = st.ycoef
-    km = net.km
-    rq = opt.rqtol
-    cur_ptr = net.cur_ptr
-    cur_x = net.cur_x
-    cur_y = net.cur_y
-    for k in range(net.nl):
+    n_cur_ptr = net.cur_ptr
+    n_cur_x = net.cur_x
+    n_cur_y = net.cur_y
+    n_diam = net.diam
+    n_kc = net.kc
+    n_km = net.km
+    n_link_curve = net.link_curve
+    n_link_pump = net.link_pump
+    n_ltype = net.ltype
+    n_nl = net.nl
+    n_pump_curve = net.pump_curve
+    n_pump_h0 = net.pump_h0
+    n_pump_n = net.pump_n
+    n_pump_r = net.pump_r
+    n_pump_type = net.pump_type
+    n_rcoef = net.rcoef
+    o_formflag = opt.formflag
+    o_hexp = opt.hexp
+    o_rqtol = opt.rqtol
+    o_viscos = opt.viscos
+    s_flow = st.flow
+    s_pcoef = st.pcoef
+    s_setting = st.setting
+    s_status = st.status
+    s_ycoef = st.ycoef
+    ltype = n_ltype
+    flow = s_flow
+    status = s_status
+    setting = s_setting
+    pc = s_pcoef
+    yc = s_ycoef
+    km = n_km
+    rq = o_rqtol
+    cur_ptr = n_cur_ptr
+    cur_x = n_cur_x
+    cur_y = n_cur_y
+    for k in range(n_nl):
         t = ltype[k]
         closed = status[k] <= CLOSED
         if t == PIPE or t == CVPIPE:
-            p, y = pipe_py(flow[k], closed, km[k], net.rcoef[k], net.kc[k], net.diam[k],
-                           opt.formflag, opt.hexp, rq, opt.viscos)
+            p, y = pipe_py(flow[k], closed, km[k], n_rcoef[k], n_kc[k], n_diam[k],
+                           o_formflag, o_hexp, rq, o_viscos)
         elif t == PUMP:
-            i = net.link_pump[k]
-            p, y = pump_py(flow[k], closed, setting[k], net.pump_type[i], net.pump_h0[i],
-                           net.pump_r[i], net.pump_n[i], net.pump_curve[i], cur_ptr, cur_x,
+            i = n_link_pump[k]
+            p, y = pump_py(flow[k], closed, setting[k], n_pump_type[i], n_pump_h0[i],
+                           n_pump_r[i], n_pump_n[i], n_pump_curve[i], cur_ptr, cur_x,
                            cur_y, rq)
         elif t == PBV:
             p, y = pbv_py(flow[k], closed, setting[k], km[k], rq)
         elif t == TCV:
-            p, y = tcv_py(flow[k], closed, setting[k], km[k], net.diam[k], rq)
+            p, y = tcv_py(flow[k], closed, setting[k], km[k], n_diam[k], rq)
         elif t == GPV:
-            p, y = gpv_py(flow[k], status[k], km[k], net.link_curve[k], cur_ptr, cur_x,
+            p, y = gpv_py(flow[k], status[k], km[k], n_link_curve[k], cur_ptr, cur_x,
                           cur_y, rq)
         else:  # PRV, PSV, FCV
             if setting[k] == MISSING:
@@ -331,30 +356,63 @@ def demand_headloss(d, dfull, dp, n, rqtol):
 @njit(cache=True, error_model="numpy")
 def matrix_coeffs(net, opt, sm, st):
     """Assemble the junction matrix and right-hand side (EPANET matrixcoeffs)."""
-    nj = net.nj
-    st.ax[:] = 0.0
-    st.rhs[:] = 0.0
-    st.xflow[:] = 0.0
-    sup = st.supplied
-    ax = st.ax
-    rhs = st.rhs
-    xflow = st.xflow
-    head = st.head
-    flow = st.flow
-    diag_pos = sm.diag_pos
-    link_pos = sm.link_pos
-    lk1 = net.n1
-    lk2 = net.n2
+    m_diag_pos = sm.diag_pos
+    m_link_pos = sm.link_pos
+    n_el = net.el
+    n_ke = net.ke
+    n_ltype = net.ltype
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nj = net.nj
+    n_nl = net.nl
+    n_valve_link = net.valve_link
+    o_demand_model = opt.demand_model
+    o_has_leakage = opt.has_leakage
+    o_pexp = opt.pexp
+    o_pmin = opt.pmin
+    o_preq = opt.preq
+    o_qexp = opt.qexp
+    o_rqtol = opt.rqtol
+    s_ax = st.ax
+    s_demand_flow = st.demand_flow
+    s_emitter_flow = st.emitter_flow
+    s_flow = st.flow
+    s_head = st.head
+    s_leak_cfa = st.leak_cfa
+    s_leak_cva = st.leak_cva
+    s_leak_qfa = st.leak_qfa
+    s_leak_qva = st.leak_qva
+    s_node_demand = st.node_demand
+    s_pcoef = st.pcoef
+    s_rhs = st.rhs
+    s_setting = st.setting
+    s_supplied = st.supplied
+    s_xflow = st.xflow
+    s_ycoef = st.ycoef
+    nj = n_nj
+    s_ax[:] = 0.0
+    s_rhs[:] = 0.0
+    s_xflow[:] = 0.0
+    sup = s_supplied
+    ax = s_ax
+    rhs = s_rhs
+    xflow = s_xflow
+    head = s_head
+    flow = s_flow
+    diag_pos = m_diag_pos
+    link_pos = m_link_pos
+    lk1 = n_n1
+    lk2 = n_n2
     # links (EPANET linkcoeffs)
-    for k in range(net.nl):
-        pk = st.pcoef[k]
+    for k in range(n_nl):
+        pk = s_pcoef[k]
         if pk == 0.0:
             continue
         n1 = lk1[k]
         n2 = lk2[k]
         if not (sup[n1] and sup[n2]):
             continue
-        yk = st.ycoef[k]
+        yk = s_ycoef[k]
         xflow[n1] -= flow[k]
         xflow[n2] += flow[k]
         if link_pos[k] >= 0:
@@ -371,64 +429,64 @@ def matrix_coeffs(net, opt, sm, st):
             rhs[n1] += pk * head[n2]
     # emitters
     for i in range(nj):
-        if net.ke[i] == 0.0 or not sup[i]:
+        if n_ke[i] == 0.0 or not sup[i]:
             continue
-        hloss, hgrad = emitter_headloss(net.ke[i], st.emitter_flow[i], opt.qexp, opt.rqtol)
-        st.ax[sm.diag_pos[i]] += 1.0 / hgrad
-        st.rhs[i] += (hloss + net.el[i]) / hgrad
-        st.xflow[i] -= st.emitter_flow[i]
+        hloss, hgrad = emitter_headloss(n_ke[i], s_emitter_flow[i], o_qexp, o_rqtol)
+        s_ax[m_diag_pos[i]] += 1.0 / hgrad
+        s_rhs[i] += (hloss + n_el[i]) / hgrad
+        s_xflow[i] -= s_emitter_flow[i]
     # pressure-dependent demands
-    if opt.demand_model != DDA:
-        dp = opt.preq - opt.pmin
-        n = 1.0 / opt.pexp
+    if o_demand_model != DDA:
+        dp = o_preq - o_pmin
+        n = 1.0 / o_pexp
         for i in range(nj):
-            if st.node_demand[i] <= 0.0 or not sup[i]:
+            if s_node_demand[i] <= 0.0 or not sup[i]:
                 continue
-            hloss, hgrad = demand_headloss(st.demand_flow[i], st.node_demand[i], dp, n,
-                                           opt.rqtol)
+            hloss, hgrad = demand_headloss(s_demand_flow[i], s_node_demand[i], dp, n,
+                                           o_rqtol)
             if hgrad > 0.0:
-                st.ax[sm.diag_pos[i]] += 1.0 / hgrad
-                st.rhs[i] += (hloss + net.el[i] + opt.pmin) / hgrad
+                s_ax[m_diag_pos[i]] += 1.0 / hgrad
+                s_rhs[i] += (hloss + n_el[i] + o_pmin) / hgrad
     # pipe and orifice leakage: two emitter-like terms per junction (EPANET 2.3)
-    if opt.has_leakage:
+    if o_has_leakage:
         for i in range(nj):
-            cfa = st.leak_cfa[i]
-            cva = st.leak_cva[i]
+            cfa = s_leak_cfa[i]
+            cva = s_leak_cva[i]
             if not sup[i] or (cfa == 0.0 and cva == 0.0):
                 continue
             if cfa > 0.0:
-                h, g = leakage_headloss(opt.rqtol, st.leak_qfa[i], cfa, 0.5)
-                st.ax[sm.diag_pos[i]] += 1.0 / g
-                st.rhs[i] += (h + net.el[i]) / g
+                h, g = leakage_headloss(o_rqtol, s_leak_qfa[i], cfa, 0.5)
+                s_ax[m_diag_pos[i]] += 1.0 / g
+                s_rhs[i] += (h + n_el[i]) / g
             if cva > 0.0:
-                h, g = leakage_headloss(opt.rqtol, st.leak_qva[i], cva, 1.5)
-                st.ax[sm.diag_pos[i]] += 1.0 / g
-                st.rhs[i] += (h + net.el[i]) / g
-            st.xflow[i] -= st.leak_qfa[i] + st.leak_qva[i]
+                h, g = leakage_headloss(o_rqtol, s_leak_qva[i], cva, 1.5)
+                s_ax[m_diag_pos[i]] += 1.0 / g
+                s_rhs[i] += (h + n_el[i]) / g
+            s_xflow[i] -= s_leak_qfa[i] + s_leak_qva[i]
     # node balances
     for i in range(nj):
         if not sup[i]:
             continue
-        st.xflow[i] -= st.demand_flow[i]
-        st.rhs[i] += st.xflow[i]
+        s_xflow[i] -= s_demand_flow[i]
+        s_rhs[i] += s_xflow[i]
     # control valves (PRV, PSV, FCV) with a setting
-    for v in range(len(net.valve_link)):
-        k = net.valve_link[v]
-        if st.setting[k] == MISSING:
+    for v in range(len(n_valve_link)):
+        k = n_valve_link[v]
+        if s_setting[k] == MISSING:
             continue
-        t = net.ltype[k]
+        t = n_ltype[k]
         if t != PRV and t != PSV and t != FCV:
             continue
-        n1 = net.n1[k]
-        n2 = net.n2[k]
+        n1 = n_n1[k]
+        n2 = n_n2[k]
         if not (sup[n1] and sup[n2]):
             continue
         _valve_matrix(net, opt, sm, st, k, t, n1, n2)
     # unsupplied junctions: identity rows holding their prescribed heads
     for i in range(nj):
         if not sup[i]:
-            st.ax[sm.diag_pos[i]] = 1.0
-            st.rhs[i] = st.head[i]
+            s_ax[m_diag_pos[i]] = 1.0
+            s_rhs[i] = s_head[i]
 
 
 @njit(cache=True, error_model="numpy")

@@ -119,28 +119,48 @@ def set_link_setting(net, st, k, value):
 @njit(cache=True, error_model="numpy")
 def demands(net, opt, st, htime):
     """Junction demands, reservoir heads and pump speeds at time ``htime`` (s)."""
-    period = (htime + opt.pstart) // opt.pstep
+    n_dem_base = net.dem_base
+    n_dem_pat = net.dem_pat
+    n_dem_ptr = net.dem_ptr
+    n_el = net.el
+    n_nj = net.nj
+    n_pat_ptr = net.pat_ptr
+    n_pat_val = net.pat_val
+    n_pump_link = net.pump_link
+    n_pump_pat = net.pump_pat
+    n_tank_area = net.tank_area
+    n_tank_node = net.tank_node
+    n_tank_pat = net.tank_pat
+    o_dmult = opt.dmult
+    o_has_leakage = opt.has_leakage
+    o_pstart = opt.pstart
+    o_pstep = opt.pstep
+    s_demand_flow = st.demand_flow
+    s_fs = st.fs
+    s_head = st.head
+    s_node_demand = st.node_demand
+    period = (htime + o_pstart) // o_pstep
     dsys = 0.0
-    for i in range(net.nj):
+    for i in range(n_nj):
         total = 0.0
-        for d in range(net.dem_ptr[i], net.dem_ptr[i + 1]):
-            dj = net.dem_base[d] * pattern_factor(net.pat_ptr, net.pat_val, net.dem_pat[d], period) * opt.dmult
+        for d in range(n_dem_ptr[i], n_dem_ptr[i + 1]):
+            dj = n_dem_base[d] * pattern_factor(n_pat_ptr, n_pat_val, n_dem_pat[d], period) * o_dmult
             if dj > 0.0:
                 dsys += dj
             total += dj
-        st.node_demand[i] = total
-        st.demand_flow[i] = total
-    st.fs[F_DSYSTEM] = dsys
-    if opt.has_leakage:
+        s_node_demand[i] = total
+        s_demand_flow[i] = total
+    s_fs[F_DSYSTEM] = dsys
+    if o_has_leakage:
         leak_coefficients(net, opt, st, htime)
-    for ti in range(len(net.tank_node)):
-        if net.tank_area[ti] == 0.0 and net.tank_pat[ti] >= 0:
-            n = net.tank_node[ti]
-            st.head[n] = net.el[n] * pattern_factor(net.pat_ptr, net.pat_val, net.tank_pat[ti], period)
-    for p in range(len(net.pump_link)):
-        if net.pump_pat[p] >= 0:
-            k = net.pump_link[p]
-            set_link_setting(net, st, k, pattern_factor(net.pat_ptr, net.pat_val, net.pump_pat[p], period))
+    for ti in range(len(n_tank_node)):
+        if n_tank_area[ti] == 0.0 and n_tank_pat[ti] >= 0:
+            n = n_tank_node[ti]
+            s_head[n] = n_el[n] * pattern_factor(n_pat_ptr, n_pat_val, n_tank_pat[ti], period)
+    for p in range(len(n_pump_link)):
+        if n_pump_pat[p] >= 0:
+            k = n_pump_link[p]
+            set_link_setting(net, st, k, pattern_factor(n_pat_ptr, n_pat_val, n_pump_pat[p], period))
 
 
 @njit(cache=True, error_model="numpy")
@@ -150,31 +170,44 @@ def leak_coefficients(net, opt, st, htime):
     Coefficients are EPANET 2.3's inverted forms (h = cfa*q^2, h = cva*q^(2/3)); a
     leak that appears starts from EPANET's initial flow of 0.001 cfs.
     """
-    nj = net.nj
-    clock = htime + opt.tshift
+    n_jleak_sa = net.jleak_sa
+    n_jleak_se = net.jleak_se
+    n_nj = net.nj
+    n_oleak_c = net.oleak_c
+    n_oleak_end = net.oleak_end
+    n_oleak_node = net.oleak_node
+    n_oleak_start = net.oleak_start
+    o_tshift = opt.tshift
+    s_leak_cfa = st.leak_cfa
+    s_leak_cva = st.leak_cva
+    s_leak_flow = st.leak_flow
+    s_leak_qfa = st.leak_qfa
+    s_leak_qva = st.leak_qva
+    nj = n_nj
+    clock = htime + o_tshift
     for i in range(nj):
-        st.leak_cfa[i] = net.jleak_sa[i]
-    for j in range(len(net.oleak_node)):
-        if net.oleak_start[j] <= clock < net.oleak_end[j]:
-            st.leak_cfa[net.oleak_node[j]] += net.oleak_c[j]
+        s_leak_cfa[i] = n_jleak_sa[i]
+    for j in range(len(n_oleak_node)):
+        if n_oleak_start[j] <= clock < n_oleak_end[j]:
+            s_leak_cfa[n_oleak_node[j]] += n_oleak_c[j]
     for i in range(nj):
-        sa = st.leak_cfa[i]
+        sa = s_leak_cfa[i]
         if sa > 0.0:
-            st.leak_cfa[i] = 1.0 / (sa * sa)
-            if st.leak_qfa[i] == 0.0:
-                st.leak_qfa[i] = 0.001
+            s_leak_cfa[i] = 1.0 / (sa * sa)
+            if s_leak_qfa[i] == 0.0:
+                s_leak_qfa[i] = 0.001
         else:
-            st.leak_cfa[i] = 0.0
-            st.leak_qfa[i] = 0.0
-        se = net.jleak_se[i]
+            s_leak_cfa[i] = 0.0
+            s_leak_qfa[i] = 0.0
+        se = n_jleak_se[i]
         if se > 0.0:
-            st.leak_cva[i] = 1.0 / se ** (2.0 / 3.0)
-            if st.leak_qva[i] == 0.0:
-                st.leak_qva[i] = 0.001
+            s_leak_cva[i] = 1.0 / se ** (2.0 / 3.0)
+            if s_leak_qva[i] == 0.0:
+                s_leak_qva[i] = 0.001
         else:
-            st.leak_cva[i] = 0.0
-            st.leak_qva[i] = 0.0
-        st.leak_flow[i] = st.leak_qfa[i] + st.leak_qva[i]
+            s_leak_cva[i] = 0.0
+            s_leak_qva[i] = 0.0
+        s_leak_flow[i] = s_leak_qfa[i] + s_leak_qva[i]
 
 
 @njit(cache=True, error_model="numpy")

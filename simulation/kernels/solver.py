@@ -85,33 +85,62 @@ def update_islands(net, opt, st, force):
     they keep the trapped head EPANET would give them (mean of the heads across their
     closed boundary links). Returns the number of unsupplied junctions.
     """
-    nl = net.nl
+    n_adj_link = net.adj_link
+    n_adj_ptr = net.adj_ptr
+    n_ke = net.ke
+    n_link_pump = net.link_pump
+    n_ltype = net.ltype
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nj = net.nj
+    n_nl = net.nl
+    n_nn = net.nn
+    n_pump_r = net.pump_r
+    n_pump_type = net.pump_type
+    s_comp = st.comp
+    s_conducting = st.conducting
+    s_demand_flow = st.demand_flow
+    s_drained = st.drained
+    s_emitter_flow = st.emitter_flow
+    s_flow = st.flow
+    s_iscal = st.iscal
+    s_leak_cfa = st.leak_cfa
+    s_leak_cva = st.leak_cva
+    s_leak_flow = st.leak_flow
+    s_leak_qfa = st.leak_qfa
+    s_leak_qva = st.leak_qva
+    s_node_demand = st.node_demand
+    s_queue = st.queue
+    s_setting = st.setting
+    s_status = st.status
+    s_supplied = st.supplied
+    nl = n_nl
     changed = force
     for k in range(nl):
-        p = net.link_pump[k]
-        ptype = net.pump_type[p] if p >= 0 else -1
-        pr = net.pump_r[p] if p >= 0 else 0.0
-        c = link_conducts(net.ltype[k], st.status[k], st.setting[k], st.flow[k], ptype, pr)
-        if c != st.conducting[k]:
-            st.conducting[k] = c
+        p = n_link_pump[k]
+        ptype = n_pump_type[p] if p >= 0 else -1
+        pr = n_pump_r[p] if p >= 0 else 0.0
+        c = link_conducts(n_ltype[k], s_status[k], s_setting[k], s_flow[k], ptype, pr)
+        if c != s_conducting[k]:
+            s_conducting[k] = c
             changed = True
     if not changed:
-        return st.iscal[I_NUNSUPPLIED]
-    nj = net.nj
-    nn = net.nn
-    sup = st.supplied
+        return s_iscal[I_NUNSUPPLIED]
+    nj = n_nj
+    nn = n_nn
+    sup = s_supplied
     # give back demand to junctions that were cut off; those still cut off lose it again
     for i in range(nj):
         if not sup[i]:
-            st.demand_flow[i] = st.node_demand[i]
-            st.emitter_flow[i] = 1.0 if net.ke[i] > 0.0 else 0.0
-            st.leak_qfa[i] = 0.001 if st.leak_cfa[i] > 0.0 else 0.0
-            st.leak_qva[i] = 0.001 if st.leak_cva[i] > 0.0 else 0.0
+            s_demand_flow[i] = s_node_demand[i]
+            s_emitter_flow[i] = 1.0 if n_ke[i] > 0.0 else 0.0
+            s_leak_qfa[i] = 0.001 if s_leak_cfa[i] > 0.0 else 0.0
+            s_leak_qva[i] = 0.001 if s_leak_cva[i] > 0.0 else 0.0
     for n in range(nn):
         sup[n] = n >= nj
-        st.drained[n] = False
-        st.comp[n] = -1
-    q = st.queue
+        s_drained[n] = False
+        s_comp[n] = -1
+    q = s_queue
     head = 0
     tail = 0
     for n in range(nj, nn):
@@ -120,11 +149,11 @@ def update_islands(net, opt, st, force):
     while head < tail:
         n = q[head]
         head += 1
-        for p in range(net.adj_ptr[n], net.adj_ptr[n + 1]):
-            k = net.adj_link[p]
-            if not st.conducting[k]:
+        for p in range(n_adj_ptr[n], n_adj_ptr[n + 1]):
+            k = n_adj_link[p]
+            if not s_conducting[k]:
                 continue
-            m = net.n1[k] if net.n2[k] == n else net.n2[k]
+            m = n_n1[k] if n_n2[k] == n else n_n2[k]
             if not sup[m]:
                 sup[m] = True
                 q[tail] = m
@@ -133,48 +162,48 @@ def update_islands(net, opt, st, force):
     for i in range(nj):
         if not sup[i]:
             nuns += 1
-    st.iscal[I_NUNSUPPLIED] = nuns
+    s_iscal[I_NUNSUPPLIED] = nuns
     if nuns == 0:
         return 0
     # label islands of unsupplied junctions and decide whether each one drains
     ncomp = 0
     for s in range(nj):
-        if sup[s] or st.comp[s] >= 0:
+        if sup[s] or s_comp[s] >= 0:
             continue
         head = 0
         tail = 1
         q[0] = s
-        st.comp[s] = ncomp
+        s_comp[s] = ncomp
         draws = False
         while head < tail:
             n = q[head]
             head += 1
-            if (st.node_demand[n] > 0.0 or net.ke[n] > 0.0 or st.leak_cfa[n] > 0.0
-                    or st.leak_cva[n] > 0.0):
+            if (s_node_demand[n] > 0.0 or n_ke[n] > 0.0 or s_leak_cfa[n] > 0.0
+                    or s_leak_cva[n] > 0.0):
                 draws = True
-            for p in range(net.adj_ptr[n], net.adj_ptr[n + 1]):
-                k = net.adj_link[p]
-                if not st.conducting[k]:
+            for p in range(n_adj_ptr[n], n_adj_ptr[n + 1]):
+                k = n_adj_link[p]
+                if not s_conducting[k]:
                     continue
-                m = net.n1[k] if net.n2[k] == n else net.n2[k]
-                if m < nj and st.comp[m] < 0 and not sup[m]:
-                    st.comp[m] = ncomp
+                m = n_n1[k] if n_n2[k] == n else n_n2[k]
+                if m < nj and s_comp[m] < 0 and not sup[m]:
+                    s_comp[m] = ncomp
                     q[tail] = m
                     tail += 1
         if draws:
             for t in range(tail):
-                st.drained[q[t]] = True
+                s_drained[q[t]] = True
         ncomp += 1
     for i in range(nj):
         if not sup[i]:
-            st.demand_flow[i] = 0.0
-            st.emitter_flow[i] = 0.0
-            st.leak_flow[i] = 0.0
-            st.leak_qfa[i] = 0.0
-            st.leak_qva[i] = 0.0
+            s_demand_flow[i] = 0.0
+            s_emitter_flow[i] = 0.0
+            s_leak_flow[i] = 0.0
+            s_leak_qfa[i] = 0.0
+            s_leak_qva[i] = 0.0
     for k in range(nl):
-        if not (sup[net.n1[k]] and sup[net.n2[k]]):
-            st.flow[k] = 0.0
+        if not (sup[n_n1[k]] and sup[n_n2[k]]):
+            s_flow[k] = 0.0
     set_unsupplied_heads(net, opt, st)
     return nuns
 
@@ -187,32 +216,45 @@ def set_unsupplied_heads(net, opt, st):
     Trapped islands (nothing draws water): the mean head across the island's boundary
     links, which is EPANET's answer for a zero-demand node behind closed links.
     """
-    nj = net.nj
-    sup = st.supplied
+    n_adj_link = net.adj_link
+    n_adj_ptr = net.adj_ptr
+    n_el = net.el
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nj = net.nj
+    o_pmin = opt.pmin
+    s_comp = st.comp
+    s_comp_cnt = st.comp_cnt
+    s_comp_sum = st.comp_sum
+    s_drained = st.drained
+    s_head = st.head
+    s_supplied = st.supplied
+    nj = n_nj
+    sup = s_supplied
     for i in range(nj):
-        st.comp_sum[i] = 0.0
-        st.comp_cnt[i] = 0
+        s_comp_sum[i] = 0.0
+        s_comp_cnt[i] = 0
     for i in range(nj):
-        if sup[i] or st.drained[i]:
+        if sup[i] or s_drained[i]:
             continue
-        c = st.comp[i]
-        for p in range(net.adj_ptr[i], net.adj_ptr[i + 1]):
-            k = net.adj_link[p]
-            m = net.n1[k] if net.n2[k] == i else net.n2[k]
+        c = s_comp[i]
+        for p in range(n_adj_ptr[i], n_adj_ptr[i + 1]):
+            k = n_adj_link[p]
+            m = n_n1[k] if n_n2[k] == i else n_n2[k]
             if sup[m]:
-                st.comp_sum[c] += st.head[m]
-                st.comp_cnt[c] += 1
+                s_comp_sum[c] += s_head[m]
+                s_comp_cnt[c] += 1
     for i in range(nj):
         if sup[i]:
             continue
-        if st.drained[i]:
-            st.head[i] = net.el[i] + opt.pmin
+        if s_drained[i]:
+            s_head[i] = n_el[i] + o_pmin
             continue
-        c = st.comp[i]
-        if st.comp_cnt[c] > 0:
-            st.head[i] = st.comp_sum[c] / st.comp_cnt[c]
+        c = s_comp[i]
+        if s_comp_cnt[c] > 0:
+            s_head[i] = s_comp_sum[c] / s_comp_cnt[c]
         else:
-            st.head[i] = net.el[i]
+            s_head[i] = n_el[i]
 
 
 # ---------------------------------------------------------------------------------------
@@ -383,32 +425,46 @@ def _tank_link_status(net, opt, st, k, n1, n2):
 @njit(cache=True, error_model="numpy")
 def link_status(net, opt, st):
     """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed."""
+    n_link_pump = net.link_pump
+    n_ltype = net.ltype
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nj = net.nj
+    n_nl = net.nl
+    n_pump_hmax = net.pump_hmax
+    n_pump_type = net.pump_type
+    o_htol = opt.htol
+    o_qtol = opt.qtol
+    s_flow = st.flow
+    s_head = st.head
+    s_setting = st.setting
+    s_status = st.status
     change = False
-    nj = net.nj
-    htol = opt.htol
-    qtol = opt.qtol
-    status = st.status
-    head = st.head
-    for k in range(net.nl):
-        n1 = net.n1[k]
-        n2 = net.n2[k]
+    nj = n_nj
+    htol = o_htol
+    qtol = o_qtol
+    status = s_status
+    head = s_head
+    for k in range(n_nl):
+        n1 = n_n1[k]
+        n2 = n_n2[k]
         dh = head[n1] - head[n2]
         s = status[k]
         if s == XHEAD or s == TEMPCLOSED:
             status[k] = OPEN
-        t = net.ltype[k]
+        t = n_ltype[k]
         if t == CVPIPE:
-            status[k] = cv_status(htol, qtol, status[k], dh, st.flow[k])
-        if t == PUMP and status[k] >= OPEN and st.setting[k] > 0.0:
-            p = net.link_pump[k]
-            status[k] = pump_status(htol, net.pump_type[p], net.pump_hmax[p], st.setting[k],
+            status[k] = cv_status(htol, qtol, status[k], dh, s_flow[k])
+        if t == PUMP and status[k] >= OPEN and s_setting[k] > 0.0:
+            p = n_link_pump[k]
+            status[k] = pump_status(htol, n_pump_type[p], n_pump_hmax[p], s_setting[k],
                                     -dh)
-        if t == FCV and st.setting[k] != MISSING:
-            status[k] = fcv_status(htol, qtol, s, head[n1], head[n2], st.flow[k],
-                                   st.setting[k])
+        if t == FCV and s_setting[k] != MISSING:
+            status[k] = fcv_status(htol, qtol, s, head[n1], head[n2], s_flow[k],
+                                   s_setting[k])
         if n1 >= nj or n2 >= nj:
             _tank_link_status(net, opt, st, k, n1, n2)
-        if s != st.status[k]:
+        if s != s_status[k]:
             change = True
     return change
 
@@ -478,109 +534,150 @@ def bad_valve(net, st, n):
 @njit(cache=True, error_model="numpy")
 def new_flows(net, opt, st):
     """Update link, emitter and demand flows from new heads; returns relative change."""
-    nj = net.nj
-    relax = st.fs[F_RELAX]
+    n_el = net.el
+    n_ke = net.ke
+    n_link_pump = net.link_pump
+    n_ltype = net.ltype
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nj = net.nj
+    n_nl = net.nl
+    n_nn = net.nn
+    n_pump_type = net.pump_type
+    o_demand_model = opt.demand_model
+    o_hacc = opt.hacc
+    o_has_leakage = opt.has_leakage
+    o_pexp = opt.pexp
+    o_pmin = opt.pmin
+    o_preq = opt.preq
+    o_qexp = opt.qexp
+    o_rqtol = opt.rqtol
+    s_demand_flow = st.demand_flow
+    s_emitter_flow = st.emitter_flow
+    s_flow = st.flow
+    s_fs = st.fs
+    s_head = st.head
+    s_leak_cfa = st.leak_cfa
+    s_leak_cva = st.leak_cva
+    s_leak_flow = st.leak_flow
+    s_leak_qfa = st.leak_qfa
+    s_leak_qva = st.leak_qva
+    s_node_demand = st.node_demand
+    s_pcoef = st.pcoef
+    s_status = st.status
+    s_supplied = st.supplied
+    s_ycoef = st.ycoef
+    nj = n_nj
+    relax = s_fs[F_RELAX]
     qsum = 0.0
     dqsum = 0.0
     maxchg = 0.0
-    sup = st.supplied
-    for n in range(nj, net.nn):
-        st.node_demand[n] = 0.0
-    for k in range(net.nl):
-        n1 = net.n1[k]
-        n2 = net.n2[k]
+    sup = s_supplied
+    for n in range(nj, n_nn):
+        s_node_demand[n] = 0.0
+    for k in range(n_nl):
+        n1 = n_n1[k]
+        n2 = n_n2[k]
         if not (sup[n1] and sup[n2]):
-            st.flow[k] = 0.0
+            s_flow[k] = 0.0
             continue
-        dh = st.head[n1] - st.head[n2]
-        dq = st.ycoef[k] - st.pcoef[k] * dh
+        dh = s_head[n1] - s_head[n2]
+        dq = s_ycoef[k] - s_pcoef[k] * dh
         dq *= relax
-        if net.ltype[k] == PUMP:
-            p = net.link_pump[k]
-            if net.pump_type[p] == CONST_HP and dq > st.flow[k]:
-                dq = st.flow[k] / 2.0
-        st.flow[k] -= dq
-        qsum += abs(st.flow[k])
+        if n_ltype[k] == PUMP:
+            p = n_link_pump[k]
+            if n_pump_type[p] == CONST_HP and dq > s_flow[k]:
+                dq = s_flow[k] / 2.0
+        s_flow[k] -= dq
+        qsum += abs(s_flow[k])
         dqsum += abs(dq)
         if abs(dq) > maxchg:
             maxchg = abs(dq)
-        if st.status[k] > CLOSED:
+        if s_status[k] > CLOSED:
             if n1 >= nj:
-                st.node_demand[n1] -= st.flow[k]
+                s_node_demand[n1] -= s_flow[k]
             if n2 >= nj:
-                st.node_demand[n2] += st.flow[k]
+                s_node_demand[n2] += s_flow[k]
     for i in range(nj):
-        if net.ke[i] == 0.0 or not sup[i]:
+        if n_ke[i] == 0.0 or not sup[i]:
             continue
-        hloss, hgrad = emitter_headloss(net.ke[i], st.emitter_flow[i], opt.qexp, opt.rqtol)
-        dh = st.head[i] - net.el[i]
+        hloss, hgrad = emitter_headloss(n_ke[i], s_emitter_flow[i], o_qexp, o_rqtol)
+        dh = s_head[i] - n_el[i]
         dq = (hloss - dh) / hgrad
         dq *= relax
-        st.emitter_flow[i] -= dq
-        qsum += abs(st.emitter_flow[i])
+        s_emitter_flow[i] -= dq
+        qsum += abs(s_emitter_flow[i])
         dqsum += abs(dq)
         if abs(dq) > maxchg:
             maxchg = abs(dq)
-    if opt.demand_model != DDA:
-        dp = opt.preq - opt.pmin
-        n = 1.0 / opt.pexp
+    if o_demand_model != DDA:
+        dp = o_preq - o_pmin
+        n = 1.0 / o_pexp
         for i in range(nj):
-            if st.node_demand[i] <= 0.0 or not sup[i]:
+            if s_node_demand[i] <= 0.0 or not sup[i]:
                 continue
-            hloss, hgrad = demand_headloss(st.demand_flow[i], st.node_demand[i], dp, n,
-                                           opt.rqtol)
-            dh = st.head[i] - net.el[i] - opt.pmin
+            hloss, hgrad = demand_headloss(s_demand_flow[i], s_node_demand[i], dp, n,
+                                           o_rqtol)
+            dh = s_head[i] - n_el[i] - o_pmin
             dq = (hloss - dh) / hgrad
             dq *= relax
-            st.demand_flow[i] -= dq
-            qsum += abs(st.demand_flow[i])
+            s_demand_flow[i] -= dq
+            qsum += abs(s_demand_flow[i])
             dqsum += abs(dq)
             if abs(dq) > maxchg:
                 maxchg = abs(dq)
-    if opt.has_leakage:
+    if o_has_leakage:
         for i in range(nj):
-            cfa = st.leak_cfa[i]
-            cva = st.leak_cva[i]
+            cfa = s_leak_cfa[i]
+            cva = s_leak_cva[i]
             if not sup[i] or (cfa == 0.0 and cva == 0.0):
                 continue
-            dh = st.head[i] - net.el[i]
+            dh = s_head[i] - n_el[i]
             dqfa = 0.0
             if cfa > 0.0:
-                h, g = leakage_headloss(opt.rqtol, st.leak_qfa[i], cfa, 0.5)
+                h, g = leakage_headloss(o_rqtol, s_leak_qfa[i], cfa, 0.5)
                 dqfa = (h - dh) / g * relax
-                st.leak_qfa[i] -= dqfa
+                s_leak_qfa[i] -= dqfa
             dqva = 0.0
             if cva > 0.0:
-                h, g = leakage_headloss(opt.rqtol, st.leak_qva[i], cva, 1.5)
+                h, g = leakage_headloss(o_rqtol, s_leak_qva[i], cva, 1.5)
                 dqva = (h - dh) / g * relax
-                st.leak_qva[i] -= dqva
-            st.leak_flow[i] = st.leak_qfa[i] + st.leak_qva[i]
+                s_leak_qva[i] -= dqva
+            s_leak_flow[i] = s_leak_qfa[i] + s_leak_qva[i]
             dq = dqfa + dqva
             if dq == 0.0:
                 continue
-            qsum += abs(st.leak_flow[i])
+            qsum += abs(s_leak_flow[i])
             dqsum += abs(dq)
             if abs(dq) > maxchg:
                 maxchg = abs(dq)
-    st.fs[F_MAXQCHG] = maxchg
-    if qsum > opt.hacc:
+    s_fs[F_MAXQCHG] = maxchg
+    if qsum > o_hacc:
         return dqsum / qsum
     return dqsum
 
 
 @njit(cache=True, error_model="numpy")
 def max_head_error(net, opt, st):
+    n_n1 = net.n1
+    n_n2 = net.n2
+    n_nl = net.nl
+    s_head = st.head
+    s_pcoef = st.pcoef
+    s_status = st.status
+    s_supplied = st.supplied
+    s_ycoef = st.ycoef
     headloss_coeffs(net, opt, st)
     err = 0.0
-    for k in range(net.nl):
-        if st.status[k] <= CLOSED or st.pcoef[k] == 0.0:
+    for k in range(n_nl):
+        if s_status[k] <= CLOSED or s_pcoef[k] == 0.0:
             continue
-        n1 = net.n1[k]
-        n2 = net.n2[k]
-        if not (st.supplied[n1] and st.supplied[n2]):
+        n1 = n_n1[k]
+        n2 = n_n2[k]
+        if not (s_supplied[n1] and s_supplied[n2]):
             continue
-        dh = st.head[n1] - st.head[n2]
-        e = abs(dh - st.ycoef[k] / st.pcoef[k])
+        dh = s_head[n1] - s_head[n2]
+        e = abs(dh - s_ycoef[k] / s_pcoef[k])
         if e > err:
             err = e
     return err
@@ -590,30 +687,41 @@ def max_head_error(net, opt, st):
 def pda_converged(net, opt, st):
     """PDA demand deficit statistics; True if every demand is within 1e-4 cfs of its
     pressure-demand curve."""
+    n_el = net.el
+    n_nj = net.nj
+    o_pexp = opt.pexp
+    o_pmin = opt.pmin
+    o_preq = opt.preq
+    s_demand_flow = st.demand_flow
+    s_fs = st.fs
+    s_head = st.head
+    s_iscal = st.iscal
+    s_node_demand = st.node_demand
+    s_supplied = st.supplied
     qtol = 0.0001
     conv = True
-    dp = opt.preq - opt.pmin
+    dp = o_preq - o_pmin
     total = 0.0
     red = 0.0
     ndef = 0
-    for i in range(net.nj):
-        if st.node_demand[i] <= 0.0 or not st.supplied[i]:
+    for i in range(n_nj):
+        if s_node_demand[i] <= 0.0 or not s_supplied[i]:
             continue
-        p = st.head[i] - net.el[i]
-        if p <= opt.pmin:
+        p = s_head[i] - n_el[i]
+        if p <= o_pmin:
             q = 0.0
-        elif p >= opt.preq:
-            q = st.node_demand[i]
+        elif p >= o_preq:
+            q = s_node_demand[i]
         else:
-            q = st.node_demand[i] * ((p - opt.pmin) / dp) ** opt.pexp
-        if abs(q - st.demand_flow[i]) > qtol:
+            q = s_node_demand[i] * ((p - o_pmin) / dp) ** o_pexp
+        if abs(q - s_demand_flow[i]) > qtol:
             conv = False
-        if st.demand_flow[i] + qtol < st.node_demand[i]:
+        if s_demand_flow[i] + qtol < s_node_demand[i]:
             ndef += 1
-            total += st.node_demand[i]
-            red += st.node_demand[i] - st.demand_flow[i]
-    st.iscal[I_DEFICIENT] = ndef
-    st.fs[F_DEMRED] = red / total * 100.0 if total > 0.0 else 0.0
+            total += s_node_demand[i]
+            red += s_node_demand[i] - s_demand_flow[i]
+    s_iscal[I_DEFICIENT] = ndef
+    s_fs[F_DEMRED] = red / total * 100.0 if total > 0.0 else 0.0
     return conv
 
 
@@ -621,7 +729,8 @@ def pda_converged(net, opt, st):
 def has_converged(net, opt, st, relerr):
     if relerr > opt.hacc:
         return False
-    st.fs[F_MAXHERR] = max_head_error(net, opt, st)
+    if opt.head_error_limit > 0.0 or opt.report_head_error:
+        st.fs[F_MAXHERR] = max_head_error(net, opt, st)
     if opt.head_error_limit > 0.0 and st.fs[F_MAXHERR] > opt.head_error_limit:
         return False
     if opt.flow_change_limit > 0.0 and st.fs[F_MAXQCHG] > opt.flow_change_limit:
@@ -636,12 +745,20 @@ def has_converged(net, opt, st, relerr):
 @njit(cache=True, error_model="numpy")
 def leakage_converged(net, st):
     """EPANET 2.3: every junction's leakage within 1e-4 cfs + 0.1 % of its FAVAD value."""
-    for i in range(net.nj):
-        cfa = st.leak_cfa[i]
-        cva = st.leak_cva[i]
-        if (cfa == 0.0 and cva == 0.0) or not st.supplied[i]:
+    n_el = net.el
+    n_nj = net.nj
+    s_head = st.head
+    s_leak_cfa = st.leak_cfa
+    s_leak_cva = st.leak_cva
+    s_leak_qfa = st.leak_qfa
+    s_leak_qva = st.leak_qva
+    s_supplied = st.supplied
+    for i in range(n_nj):
+        cfa = s_leak_cfa[i]
+        cva = s_leak_cva[i]
+        if (cfa == 0.0 and cva == 0.0) or not s_supplied[i]:
             continue
-        h = st.head[i] - net.el[i]
+        h = s_head[i] - n_el[i]
         if h < 0.0:
             continue  # EPANET's reference leakage is NaN here, which never fails the test
         qref = 0.0
@@ -649,7 +766,7 @@ def leakage_converged(net, st):
             qref = math.sqrt(h / cfa)
         if cva > 0.0:
             qref += (h / cva) ** 1.5
-        qtest = st.leak_qfa[i] + st.leak_qva[i]
+        qtest = s_leak_qfa[i] + s_leak_qva[i]
         if abs(qref - qtest) > 0.0001 + 0.001 * qref:
             return False
     return True
@@ -661,18 +778,35 @@ def linear_solve(net, sm, st):
 
     Returns -1 on success or the junction whose pivot failed.
     """
-    nj = net.nj
+    m_ai = sm.ai
+    m_ap = sm.ap
+    m_iperm = sm.iperm
+    m_li = sm.li
+    m_lp = sm.lp
+    m_perm = sm.perm
+    m_rc = sm.rc
+    m_rp = sm.rp
+    m_rpos = sm.rpos
+    n_nj = net.nj
+    s_ax = st.ax
+    s_dd = st.dd
+    s_head = st.head
+    s_lx = st.lx
+    s_rhs = st.rhs
+    s_xw = st.xw
+    s_yw = st.yw
+    nj = n_nj
     if nj == 0:
         return -1
-    bad = ldl_numeric(nj, sm.ap, sm.ai, st.ax, sm.lp, sm.rp, sm.rc, sm.rpos, sm.li, st.lx,
-                      st.dd, st.yw)
+    bad = ldl_numeric(nj, m_ap, m_ai, s_ax, m_lp, m_rp, m_rc, m_rpos, m_li, s_lx,
+                      s_dd, s_yw)
     if bad >= 0:
-        return sm.perm[bad]
+        return m_perm[bad]
     for j in range(nj):
-        st.xw[sm.iperm[j]] = st.rhs[j]
-    ldl_solve(nj, sm.lp, sm.li, st.lx, st.dd, st.xw)
+        s_xw[m_iperm[j]] = s_rhs[j]
+    ldl_solve(nj, m_lp, m_li, s_lx, s_dd, s_xw)
     for j in range(nj):
-        st.head[j] = st.xw[sm.iperm[j]]
+        s_head[j] = s_xw[m_iperm[j]]
     return -1
 
 

@@ -207,6 +207,7 @@ OPT_TYPE = _OptStructType([
     ("ucf_demand", types.float64),
     ("tshift", types.int64),
     ("has_leakage", types.int64),
+    ("report_head_error", types.int64),
 ])
 
 
@@ -214,7 +215,8 @@ OPT_TYPE = _OptStructType([
 def _pack_opt(formflag, hexp, qexp, viscos, hacc, htol, qtol, rqtol, maxiter, extraiter,
         checkfreq, maxcheck, damplimit, head_error_limit, flow_change_limit, dmult,
         demand_model, pmin, preq, pexp, dur, hstep, pstep, pstart, rstep, rstart, rulestep,
-        tstart, ucf_flow, ucf_head, ucf_pressure, ucf_demand, tshift, has_leakage):
+        tstart, ucf_flow, ucf_head, ucf_pressure, ucf_demand, tshift, has_leakage,
+        report_head_error):
     s = structref.new(OPT_TYPE)
     s.formflag = formflag
     s.hexp = hexp
@@ -250,6 +252,7 @@ def _pack_opt(formflag, hexp, qexp, viscos, hacc, htol, qtol, rqtol, maxiter, ex
     s.ucf_demand = ucf_demand
     s.tshift = tshift
     s.has_leakage = has_leakage
+    s.report_head_error = report_head_error
     return s
 
 
