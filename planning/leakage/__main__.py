@@ -1,0 +1,7 @@
+"""``python -m planning.leakage ltown-example --out DIR`` (see cli.py)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
