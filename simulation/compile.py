@@ -702,3 +702,36 @@ def _leak_time(wn, node, which: str) -> float:
     if which == "start":
         return 0.0 if getattr(node, "leak_status", False) else never
     return never
+
+
+def total_demand_m3s(cn: CompiledNetwork, times_s) -> np.ndarray:
+    """Total junction demand asked for (m3/s) at each time in ``times_s`` (s).
+
+    Positive demands only, demand multiplier applied, as EPANET's system demand.
+    """
+    net, opt = cn.net, cn.opt
+    times = np.atleast_1d(np.asarray(times_s, dtype=np.int64))
+    period = (times + opt.pstart) // opt.pstep
+    plen = np.diff(net.pat_ptr)
+    out = np.zeros(len(times))
+    base = net.dem_base * opt.dmult
+    for r, p in enumerate(period):
+        f = net.pat_val[net.pat_ptr[net.dem_pat] + p % plen[net.dem_pat]]
+        d = base * f
+        out[r] = d[d > 0].sum()
+    return out * cn.units.cfs_to_m3s()
+
+
+def peak_demand_time_s(net, horizon_s: int = 86400) -> int:
+    """Pattern time (s) of the largest total demand within ``horizon_s`` of the start.
+
+    Candidates are the pattern-step boundaries; the earliest maximum wins.
+
+    Parameters
+    ----------
+    net : models.Network, wntr.network.WaterNetworkModel or CompiledNetwork
+    """
+    cn = net if isinstance(net, CompiledNetwork) else compile_network(
+        getattr(net, "wn", net), getattr(net, "pipe_leakage", None))
+    times = np.arange(0, max(int(horizon_s), 1), cn.opt.pstep)
+    return int(times[int(np.argmax(total_demand_m3s(cn, times)))])
