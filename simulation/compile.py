@@ -123,7 +123,8 @@ class Options(NamedTuple):
     ucf_demand: float
     tshift: int               # s added to the clock for time-limited leaks (snapshots)
     has_leakage: int          # 1 if any pipe or orifice leak exists
-    report_head_error: int    # 1: compute the max head error at convergence (diagnostics)
+    report_head_error: int    # 1: compute the max head error at convergence (diagnostics;
+    #                           EPANET does it for its status report; off by default)
 
 
 class SparseStructure(NamedTuple):
@@ -621,7 +622,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         dmult=float(hyd.demand_multiplier), demand_model=C.PDA if pda else C.DDA,
         pmin=pmin, preq=preq, pexp=float(hyd.pressure_exponent),
         ucf_flow=u.flow, ucf_head=u.length, ucf_pressure=u.pressure, ucf_demand=u.flow,
-        tshift=0, has_leakage=has_leakage, report_head_error=1, **times,
+        tshift=0, has_leakage=has_leakage, report_head_error=0, **times,
     )
 
     sm = build_structure(nj, n1, n2)

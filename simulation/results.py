@@ -195,7 +195,9 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
         "relative_error": diag[:, D_RELERR],
         "error_code": diag[:, D_ERR].astype(np.int64),
         "unsupplied_junctions": diag[:, D_UNSUPPLIED].astype(np.int64),
-        "max_head_error_m": diag[:, D_MAXHERR] * MPERFT,
+        # computed only when a HEADERROR limit is set (one extra headloss pass per step)
+        "max_head_error_m": np.where(diag[:, D_MAXHERR] > 0, diag[:, D_MAXHERR] * MPERFT,
+                                     np.nan),
         "demand_reduction_pct": diag[:, D_DEMRED],
         "deficient_nodes": diag[:, D_DEFICIENT].astype(np.int64),
     })

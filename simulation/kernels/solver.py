@@ -836,6 +836,7 @@ def hydsolve(net, opt, sm, ctl, st):
     # (or if the matrix breaks down) look for junctions cut off from every source and,
     # if any, keep iterating with them taken out of the equations (no water there).
     island_mode = False
+    had_islands = st.iscal[I_NUNSUPPLIED] > 0
     for n in range(net.nn):
         st.supplied[n] = True
         st.drained[n] = False
@@ -880,7 +881,9 @@ def hydsolve(net, opt, sm, ctl, st):
             if not stat_change:
                 if not island_mode:
                     island_mode = True
-                    if update_islands(net, opt, st, True) > 0:
+                    # the search is skipped when no link opened or closed since a solve
+                    # that had no cut-off junctions
+                    if update_islands(net, opt, st, had_islands) > 0:
                         converged = False
                         nextcheck = it + opt.checkfreq
                         it += 1
