@@ -88,3 +88,42 @@ def test_killed_writer_leaves_old_or_new_file(kind, tmp_path):
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     # a kill can leave a temporary file behind, but never in place of the target
     assert all(p != "target" for p in leftovers)
+
+
+LEDGER_WRITER = """
+import itertools
+from planning.connections import Application, Ledger
+ledger = Ledger({path!r})
+print("ready", flush=True)
+for i in itertools.count():
+    ledger.add(Application(application_id=f"A{{i:06d}}", demand_l_s=0.5, node="10",
+                           customer_class="residential", meter_dn=20, storeys=2))
+    if i % 2:
+        ledger.approve(f"A{{i:06d}}", force=True)
+"""
+
+
+@pytest.mark.slow
+def test_killed_ledger_writer_leaves_a_consistent_ledger(tmp_path):
+    """SQLite transactions: after a kill every application is whole, statuses consistent."""
+    import sqlite3
+
+    from planning.connections import Ledger
+
+    path = tmp_path / "ledger.sqlite"
+    rng = random.Random(11)
+    for _ in range(4):
+        proc = subprocess.Popen([sys.executable, "-c", LEDGER_WRITER.format(path=str(path))],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONPATH=str(REPO)))
+        try:
+            assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()
+            time.sleep(rng.uniform(0.2, 1.0))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        table = Ledger(path).list()
+        assert len(table) > 0
+        assert table["status"].isin(["received", "approved"]).all()
