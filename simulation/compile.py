@@ -726,13 +726,22 @@ def total_demand_m3s(cn: CompiledNetwork, times_s) -> np.ndarray:
 def peak_demand_time_s(net, horizon_s: int = 86400) -> int:
     """Pattern time (s) of the largest total demand within ``horizon_s`` of the start.
 
-    Candidates are the pattern-step boundaries; the earliest maximum wins.
+    Candidates are the start and every pattern-period boundary after it (a pattern start
+    that is not a multiple of the pattern step shifts the boundaries); the earliest
+    maximum wins.
 
     Parameters
     ----------
     net : models.Network, wntr.network.WaterNetworkModel or CompiledNetwork
+
+    Returns
+    -------
+    int
+        Seconds from the model's start (the ``time_s`` of ``SteadyStateSolver``).
     """
     cn = net if isinstance(net, CompiledNetwork) else compile_network(
         getattr(net, "wn", net), getattr(net, "pipe_leakage", None))
-    times = np.arange(0, max(int(horizon_s), 1), cn.opt.pstep)
+    pstep = max(int(cn.opt.pstep), 1)
+    first = (pstep - cn.opt.pstart % pstep) % pstep or pstep
+    times = np.array([0, *range(first, max(int(horizon_s), 1), pstep)], dtype=np.int64)
     return int(times[int(np.argmax(total_demand_m3s(cn, times)))])

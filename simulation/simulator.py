@@ -66,9 +66,10 @@ class NumbaSimulator:
 
     Parameters
     ----------
-    net : models.Network or wntr.network.WaterNetworkModel
+    net : models.Network, wntr.network.WaterNetworkModel or CompiledNetwork
         The network. It is read once, when the simulator is built, and never modified;
-        build a new simulator after editing the model.
+        build a new simulator after editing the model. A compiled network is used as it
+        is (no second compile).
 
     Examples
     --------
@@ -77,6 +78,10 @@ class NumbaSimulator:
     """
 
     def __init__(self, net):
+        if isinstance(net, CompiledNetwork):
+            self._name = ""
+            self.compiled = net
+            return
         wn, leakage = model_parts(net)
         self._name = getattr(wn, "name", "") or ""
         self.compiled: CompiledNetwork = compile_network(wn, leakage)

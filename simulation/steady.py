@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .compile import compile_network
+from .compile import CompiledNetwork, compile_network
 from .kernels import constants as C
 from .kernels.eps import init_hydraulics, run_period
 from .kernels.linalg import ldl_solve
@@ -37,7 +37,7 @@ class Snapshot:
     required_demand_m3s : numpy.ndarray
         Per node: demand asked for (junctions; 0 elsewhere).
     flow_m3s : numpy.ndarray
-        Per link.
+        Per link (0 in closed links, as EPANET's toolkit reports).
     supplied : numpy.ndarray of bool
         Per node: connected to a tank or reservoir.
     converged : bool
@@ -76,7 +76,8 @@ class SteadyStateSolver:
 
     Parameters
     ----------
-    net : models.Network or wntr.network.WaterNetworkModel
+    net : models.Network, wntr.network.WaterNetworkModel or CompiledNetwork
+        A compiled network is reused as it is (its PDA values apply unless overridden).
     time_s : int
         Pattern time of the snapshot (s from the pattern start); also shifts the clock
         time for time-of-day controls. Tanks start at their initial levels.
@@ -88,8 +89,11 @@ class SteadyStateSolver:
 
     def __init__(self, net, time_s: int = 0, *, demand_model=None, minimum_pressure_m=None,
                  required_pressure_m=None, pressure_exponent=None):
-        wn = getattr(net, "wn", net)
-        cn = compile_network(wn, getattr(net, "pipe_leakage", None))
+        if isinstance(net, CompiledNetwork):
+            cn, wn = net, None
+        else:
+            wn = getattr(net, "wn", net)
+            cn = compile_network(wn, getattr(net, "pipe_leakage", None))
         u = cn.units
         opt = cn.opt
         # snapshots skip the diagnostic head-error pass (one headloss evaluation per solve)
@@ -101,11 +105,18 @@ class SteadyStateSolver:
                 else C.DDA
         pda = changes.get("demand_model", opt.demand_model) == C.PDA
         if pda:
-            hyd = wn.options.hydraulic
-            pmin = hyd.minimum_pressure if minimum_pressure_m is None else minimum_pressure_m
-            preq = hyd.required_pressure if required_pressure_m is None else required_pressure_m
-            changes["pmin"] = u.pressure_ft(pmin)
-            changes["preq"] = max(u.pressure_ft(preq), changes["pmin"] + 0.1 / u.pressure)
+            pmin_ft = opt.pmin if minimum_pressure_m is None else \
+                u.pressure_ft(minimum_pressure_m)
+            preq_ft = opt.preq if required_pressure_m is None else \
+                u.pressure_ft(required_pressure_m)
+            if wn is not None:  # the model's PDA values even when it is run as DDA
+                hyd = wn.options.hydraulic
+                if minimum_pressure_m is None:
+                    pmin_ft = u.pressure_ft(hyd.minimum_pressure)
+                if required_pressure_m is None:
+                    preq_ft = u.pressure_ft(hyd.required_pressure)
+            changes["pmin"] = pmin_ft
+            changes["preq"] = max(preq_ft, pmin_ft + 0.1 / u.pressure)
             if pressure_exponent is not None:
                 changes["pexp"] = float(pressure_exponent)
         else:
@@ -126,6 +137,14 @@ class SteadyStateSolver:
             raise ConvergenceError(f"base case failed (error {err})", None, [self.time_s])
         self._work = new_state(c.net, c.sm)
         self._work_s = pack_state(self._work)
+
+    @property
+    def base_state(self):
+        """Kernel state of the base solution (US units, solver order); treat as read-only.
+
+        For planning kernels that warm-start their own solves from the base case.
+        """
+        return self._base
 
     # ---- indexing -------------------------------------------------------------------
     @property
@@ -162,13 +181,16 @@ class SteadyStateSolver:
         dem *= self._q_si
         req = np.zeros(net.nn)
         req[: net.nj] = st.demand_flow * self._q_si
+        flow = st.flow * self._q_si
+        flow[st.status <= C.CLOSED] = 0.0  # EPANET keeps a 1e-6 cfs placeholder; report 0
         return Snapshot(
             node_names=self.compiled.node_names, link_names=self.compiled.link_names,
             head_m=head, pressure_m=pressure, demand_m3s=dem, required_demand_m3s=req,
-            flow_m3s=st.flow * self._q_si, supplied=st.supplied.copy(),
+            flow_m3s=flow, supplied=st.supplied.copy(),
             converged=err == 0, iterations=int(it), error_code=int(err))
 
-    def solve(self, extra_demand_m3s: dict | None = None, closed_links=()) -> Snapshot:
+    def solve(self, extra_demand_m3s: dict | None = None, closed_links=(),
+              start: str = "warm") -> Snapshot:
         """Solve the base case modified by extra junction demands and closed links.
 
         Parameters
@@ -177,12 +199,18 @@ class SteadyStateSolver:
             ``{junction name: extra demand (m3/s)}`` added to the junction's demand.
         closed_links : iterable of str
             Links closed for this solve.
+        start : {"warm", "cold"}
+            ``"warm"`` (default) starts Newton from the base solution (fast, and the
+            answer nearest the base case); ``"cold"`` starts from EPANET's initial flows
+            and statuses, as a fresh EPANET run of the modified network would.
         """
+        if start not in ("warm", "cold"):
+            raise ValueError(f"start must be 'warm' or 'cold', not {start!r}")
         net_s, opt_s, sm_s, ctl_s, _ = self._k
         nodes, q = self._extra(extra_demand_m3s)
         links = np.array([self.link_index(n) for n in closed_links], dtype=np.int64)
         it, rel, err = solve_modified(net_s, opt_s, sm_s, ctl_s, self._work_s, self._base_s,
-                                      nodes, q, links)
+                                      nodes, q, links, start == "cold")
         return self._snapshot(self._work, it, err)
 
     def _extra(self, extra):

@@ -2,7 +2,8 @@
 
 Exports :func:`spare_capacity` (one node, the contract), :func:`spare_capacity_map` (every
 junction, a table), :func:`capacity_layer` (the table as a GIS layer), :class:`SpareCapacity`
-(the reusable search object both use), :func:`peak_demand_time_s` and
+(the reusable search object both use), :func:`peak_demand_time_s` (re-exported from
+:mod:`simulation`) and
 :func:`reference_bisection` (the plain bisection the benchmarks and tests compare with).
 
 Definition
@@ -53,12 +54,13 @@ import scipy.sparse
 import scipy.sparse.csgraph
 from numba import njit
 
-from simulation import SteadyStateSolver
+from simulation import SteadyStateSolver, compile_network, peak_demand_time_s
 from simulation.kernels.constants import QZERO
 from simulation.kernels.eps import controls, demands, init_hydraulics
 from simulation.kernels.linalg import ldl_solve
 from simulation.kernels.solver import hydsolve
 from simulation.kernels.state import copy_state, new_state
+from simulation.kernels.structs import pack_state
 from simulation.kernels.sweep import copy_into
 
 from .errors import ConnectionInputError
@@ -301,47 +303,6 @@ def capacity_kernel(net, opt, sm, ctl, st, base, start, cold, mode, nodes, gov, 
         out_status[c] = status
 
 
-def peak_demand_time_s(net) -> int:
-    """Pattern time of the peak total demand in the first 24 hours, s.
-
-    Total demand = sum over junctions and demand categories of the positive demands (base x
-    pattern multiplier x demand multiplier), as EPANET sums system demand, at every pattern
-    period starting in [0, 24 h). Ties go to the earliest.
-
-    Parameters
-    ----------
-    net : models.Network or wntr.network.WaterNetworkModel
-
-    Returns
-    -------
-    int
-        Seconds from the model's start (the ``time_s`` of :class:`SteadyStateSolver`).
-    """
-    wn = getattr(net, "wn", net)
-    t = wn.options.time
-    pstep = int(round(t.pattern_timestep)) or 3600
-    pstart = int(round(t.pattern_start))
-    hyd = wn.options.hydraulic
-    names = set(wn.pattern_name_list)
-    default = hyd.pattern if hyd.pattern is not None else "1"
-    default = default if default in names else None
-    first = (pstep - pstart % pstep) % pstep or pstep
-    times = np.array([0, *range(first, 86400, pstep)], dtype=np.int64)
-    periods = (pstart + times) // pstep
-    total = np.zeros(len(times))
-    for _, junction in wn.junctions():
-        for d in junction.demand_timeseries_list:
-            name = d.pattern_name if d.pattern_name in names else default
-            if name is None:
-                mult = np.ones(len(times))
-            else:
-                m = np.asarray(wn.get_pattern(name).multipliers, dtype=float)
-                mult = m[periods % len(m)] if len(m) else np.ones(len(times))
-            dj = d.base_value * mult * hyd.demand_multiplier
-            total += np.where(dj > 0, dj, 0.0)
-    return int(times[int(np.argmax(total))])
-
-
 def reference_bisection(feasible: Callable[[float], bool], *, rtol: float = DEFAULT_RTOL,
                         atol_m3s: float = DEFAULT_ATOL_M3S, q_start_m3s: float = 1e-3,
                         q_max_m3s: float = DEFAULT_QMAX_M3S) -> tuple[float, int]:
@@ -433,10 +394,11 @@ class SpareCapacity:
         if not (math.isfinite(min_pressure_m) and min_pressure_m >= 0):
             raise ConnectionInputError("min_pressure_m", f"must be >= 0, got {min_pressure_m!r}")
         wn = getattr(net, "wn", net)
-        self.time_s = peak_demand_time_s(wn) if time_s is None else int(time_s)
+        compiled = compile_network(wn, getattr(net, "pipe_leakage", None))  # compiled once
+        self.time_s = peak_demand_time_s(compiled) if time_s is None else int(time_s)
         self.min_pressure_m = float(min_pressure_m)
         self.rtol, self.atol_m3s, self.q_max_m3s = float(rtol), float(atol_m3s), float(q_max_m3s)
-        self.solver = SteadyStateSolver(net, self.time_s, demand_model="DDA")
+        self.solver = SteadyStateSolver(compiled, self.time_s, demand_model="DDA")
         nj = len(self.solver.junction_names)
         base = self.solver.base
         self.junction_names = list(self.solver.junction_names)
@@ -448,13 +410,13 @@ class SpareCapacity:
         self._bfs_rank = None
         c = self.solver.compiled
         self._cold = new_state(c.net, c.sm)
-        init_hydraulics(c.net, c.opt, self._cold)
+        init_hydraulics(c.kernel_args[0], c.kernel_args[1], pack_state(self._cold))
         if start == "cold":
             self._start = self._cold
         elif start in ("flows", "previous"):
             self._start = copy_state(self._cold)
             moving = np.abs(self._start.flow) > QZERO  # links open at the start
-            self._start.flow[moving] = self.solver._base.flow[moving]
+            self._start.flow[moving] = self.solver.base_state.flow[moving]
         else:
             raise ConnectionInputError(
                 "start", f"must be 'cold', 'flows' or 'previous', got {start!r}")
@@ -543,17 +505,18 @@ class SpareCapacity:
         chunks = [order[i:i + _CHUNK] for i in range(0, m, _CHUNK)]
         pool_states: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(min(threads, len(chunks))):
-            pool_states.put(new_state(c.net, c.sm))
+            pool_states.put(pack_state(new_state(c.net, c.sm)))
+        # StructRefs share the states' arrays; the kernels compile once for these types
+        base_s, start_s, cold_s = (pack_state(x) for x in (s.base_state, self._start,
+                                                            self._cold))
 
         def run(sel):
             st = pool_states.get()
             try:
                 outs = [np.zeros(len(sel)) for _ in range(3)] + [
                     np.zeros(len(sel), dtype=np.int64) for _ in range(4)]
-                capacity_kernel(c.net, c.opt, c.sm, c.ctl, st, s._base, self._start,
-                                self._cold, _MODES[self.start], idx[sel], self._gov,
-                                pmin_ft,
-                                self.rtol, self.atol_m3s / qc, self.q_max_m3s / qc,
+                capacity_kernel(*c.kernel_args[:4], st, base_s, start_s, cold_s,
+                                _MODES[self.start], idx[sel], self._gov, pmin_ft, self.rtol, self.atol_m3s / qc, self.q_max_m3s / qc,
                                 np.zeros(c.net.nj), *outs)
                 (q[sel], q1[sel], hi[sel], limit[sel], solves[sel], iters[sel],
                  status[sel]) = outs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from numba import njit
 
 from .constants import CLOSED, GPV, MISSING, PUMP
-from .eps import controls, demands
+from .eps import controls, demands, init_hydraulics
 from .solver import hydsolve
 
 
@@ -53,13 +53,18 @@ def close_link(net, st, k):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def solve_modified(net, opt, sm, ctl, st, base, extra_nodes, extra_q, closed_links):
+def solve_modified(net, opt, sm, ctl, st, base, extra_nodes, extra_q, closed_links,
+                   cold=False):
     """One snapshot solve: base state + extra junction demands (cfs) + closed links.
 
-    Demands and time controls are those of the base solve's time (``opt.pstart``). Returns
-    (iterations, relative error, error code).
+    Demands and time controls are those of the base solve's time (``opt.pstart``).
+    ``cold`` restarts from EPANET's initial flows and statuses instead of the base
+    solution (a network with more than one hydraulic solution then gives the one
+    EPANET finds). Returns (iterations, relative error, error code).
     """
     copy_into(st, base)
+    if cold:
+        init_hydraulics(net, opt, st)
     demands(net, opt, st, 0)
     for j in range(len(extra_nodes)):
         n = extra_nodes[j]
