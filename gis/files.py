@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from gis.build import model_from_layers
 from gis.layers import as_wn, network_layers
 from gis.placement import WEB_CRS, Placement, kunming_placement
 from gis.schema import LAYERS, GisInputError
+from models import replacing, write_bytes_atomic
 
 MODEL_TABLE = "network_model"
 """Name of the attribute table that holds placement and non-spatial model parts."""
@@ -56,15 +56,6 @@ def _parse_model_rows(table: pd.DataFrame, source: str) -> dict[str, Any]:
     if out.get("format") != FORMAT:
         raise GisInputError(f"unknown format {out.get('format')!r} in {source}", layer=MODEL_TABLE)
     return out
-
-
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp{path.suffix}")
-
-
-def _remove(path: Path) -> None:
-    for p in (path, *(Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm"))):
-        p.unlink(missing_ok=True)
 
 
 def _geometry_type(name: str, layer: gpd.GeoDataFrame) -> str | None:
@@ -93,8 +84,7 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
         ``path``.
     """
     path = Path(path)
-    tmp = _tmp_path(path)
-    try:
+    with replacing(path) as tmp:
         for name, layer in layers.items():
             frame = layer.reset_index() if layer.index.name is not None else layer
             if isinstance(layer, gpd.GeoDataFrame):
@@ -103,9 +93,6 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
                 )
             else:
                 pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG")
-        os.replace(tmp, path)
-    finally:
-        _remove(tmp)
     return path
 
 
@@ -265,12 +252,7 @@ def write_geojson(
     rows = _model_rows(wn, placement)
     meta = {"format": FORMAT, **{k: json.loads(v) for k, v in zip(rows.key[1:], rows.value[1:])}}
     model_path = prefix.with_name(f"{prefix.name}_{MODEL_TABLE}.json")
-    tmp = _tmp_path(model_path)
-    try:
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp, model_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_bytes_atomic(model_path, json.dumps(meta).encode("utf-8"))
     return [*written, model_path]
 
 

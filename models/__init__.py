@@ -8,10 +8,21 @@ Public API:
   :class:`NetworkInputError` naming the file, the line and the problem.
 - :func:`write_inp` -- write a network back (atomically), leakage included.
 - :class:`NetworkInputError`
+- :func:`replacing`, :func:`write_atomic`, :func:`write_bytes_atomic` -- all-or-nothing
+  file writes (temporary file + ``os.replace``) used by every writer of the project.
 """
 
+from models.atomic import replacing, write_atomic, write_bytes_atomic
 from models.errors import NetworkInputError
 from models.inp_io import load_network, write_inp
 from models.network import Network
 
-__all__ = ["Network", "NetworkInputError", "load_network", "write_inp"]
+__all__ = [
+    "Network",
+    "NetworkInputError",
+    "load_network",
+    "replacing",
+    "write_atomic",
+    "write_bytes_atomic",
+    "write_inp",
+]

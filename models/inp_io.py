@@ -21,6 +21,7 @@ from pathlib import Path
 from wntr.epanet.io import InpFile
 from wntr.epanet.util import FlowUnits
 
+from models.atomic import replacing
 from models.errors import NetworkInputError
 from models.inp_check import run_checks
 from models.inp_text import InpText, decode_inp, scan_inp
@@ -221,19 +222,10 @@ def write_inp(net: Network, path: str | os.PathLike) -> Path:
     units = str(wn.options.hydraulic.inpfile_units or "GPM").upper()
     section = leakage_section(net.pipe_leakage, units, set(wn.pipe_name_list))
     writer = wn._inpfile if isinstance(wn._inpfile, InpFile) else InpFile()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        writer.write(temp_name, wn, units=units, version=2.2, force_coordinates=True)
-        text = Path(temp_name).read_text(encoding="utf-8")
-        with open(temp_name, "w", encoding="utf-8", newline="\n") as out:
-            out.write(_with_section(text, section))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp:
+        writer.write(str(tmp), wn, units=units, version=2.2, force_coordinates=True)
+        text = tmp.read_text(encoding="utf-8")
+        tmp.write_text(_with_section(text, section), encoding="utf-8", newline="\n")
     return path
 
 

@@ -6,14 +6,14 @@ place with :func:`os.replace`, so a reader never sees a half-written file.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 from matplotlib.figure import Figure
+
+from models import write_atomic
 
 from .gaps import committed_only, compare_to_targets
 from .indicators import indicators, sample_compliance
@@ -35,19 +35,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     The temp file sits in the same folder (so the rename is atomic) and is removed if
     ``write`` fails; the target is then left as it was.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, write)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

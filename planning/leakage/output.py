@@ -8,29 +8,20 @@ Every file is written atomically (a temporary file in the same folder, then
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from models import replacing
 
 from .cjj92 import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, Cjj92Result
 from .ltown import LtownExample
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with replacing(path) as tmp:
+        write(tmp)
     return path
 
 

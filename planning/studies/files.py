@@ -28,13 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from models import write_bytes_atomic
 
 MAX_STUDY_BYTES = 1_000_000
 """Largest study file read (bytes)."""
@@ -387,19 +388,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
     The folder is created if needed. If writing fails the target is left as it was.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes_atomic(path, data)
 
 
 def write_study(study: Study, path: str | os.PathLike, header: str = "") -> Path:
