@@ -5,7 +5,7 @@ it computes nothing itself. Shared pieces live in :mod:`app_pages.common` (the c
 network, caches, downloads, "module not available" box), :mod:`app_pages.maps` (pydeck maps
 with legends) and :mod:`app_pages.study_files` (save/load of study files).
 
-To add a page: write ``app_pages/<name>.py`` (see ``leakage.py`` for the smallest one) and
+To add a page: write ``app_pages/<name>.py`` (``leakage.py`` is a good model) and
 add a :class:`PageSpec` row below; ``app.py`` needs no change.
 """
 

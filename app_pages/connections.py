@@ -1,78 +1,317 @@
-"""Connections page: new service applications (§1, §2, §11, §12).
+"""Connections page: one new service application at a time (§1, §2, §11, §12).
 
-Inputs, map and study files work now; the assessment is wired when
-``planning.connections`` lands (see :func:`_assess`).
+The form holds one application (the one picked from the loaded study); "Assess" runs
+:mod:`planning.connections` through :mod:`planning.studies.connection_study` (a 24-hour
+pressure-driven run with and without it) and shows the verdict, the reply text, the
+customer's pressure through the day, the neighbours it affects and a map of the pressure
+change. The spare-capacity map and the ledger of the study have their own sections.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+import gis
 from app_pages import maps
 from app_pages.common import (
     companions,
+    csv_button,
     current_network,
     current_source,
-    module_missing,
+    geopackage_bytes,
     network_keys,
     source_of_study,
     use_source,
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.studies import (
-    ScenarioFileError,
-    Study,
-    build_study,
-    optional_module,
-    study_file_name,
+from planning.connections import STANDARD_METER_DN, ConnectionInputError, Ledger
+from planning.studies import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from planning.studies.connection_study import (
+    CUSTOMER_CLASSES,
+    affected_neighbours,
+    applications_layer,
+    assess_item,
+    connection_study,
+    open_ledger,
+    policy_of,
+    pressure_change_layer,
+    spare_capacity_layer,
 )
-from planning.studies.pending import CUSTOMER_CLASSES
 
 state = st.session_state
-COLUMNS = ["application_id", "applicant", "customer_class", "node", "x_m", "y_m",
-           "demand_l_s", "meter_dn", "storeys", "required_head_m", "service_length_m",
-           "reserved_tap", "front_loaded", "low_risk", "received_on"]
-# Table columns: the fields of planning.connections.Application a planner types in. (No bare
-# string literals in page scripts: Streamlit's "magic" would print them.)
-POLICY = {
+POLICY = {  # key: (label with unit, help, default)
+    "min_pressure_m": ("Network minimum pressure (m)",
+                       "0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
+                       "confidence): a connection fails if it pushes a customer below it.", 14.0),
     "free_external_line_max_m": ("Free external line up to (m)",
                                  "§12: free when the meter is DN40 or smaller and the external "
-                                 "line is within X m. The plan text lost X: an assumption."),
+                                 "line is within X m. The plan text lost X: an assumption.", None),
     "days_350_without_external_line": ("'350' service without external line (working days)",
-                                       "N is missing in the plan text: set it."),
+                                       "N is missing in the plan text: set it.", None),
     "days_350_with_external_line": ("'350' service with external line (working days)",
-                                    "M is missing in the plan text: set it."),
+                                    "M is missing in the plan text: set it.", None),
 }
+VERDICT_BOX = {"pass": st.success, "pass with conditions": st.warning, "fail": st.error}
 
 
-def _table(applications: list[dict]) -> pd.DataFrame:
-    table = pd.DataFrame(applications, columns=COLUMNS)
-    return table.astype({"application_id": object, "applicant": object,
-                         "customer_class": object, "node": object, "x_m": "float64",
-                         "y_m": "float64", "demand_l_s": "float64", "meter_dn": "Int64",
-                         "storeys": "Int64", "required_head_m": "float64",
-                         "service_length_m": "float64", "reserved_tap": "boolean",
-                         "front_loaded": "boolean", "low_risk": "boolean",
-                         "received_on": object})
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _ledger(path: str) -> Ledger:
+    return Ledger(path)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _study(key: tuple, ledger_path: str | None, policy_json: str, _opened):
+    ledger = _ledger(ledger_path) if ledger_path else None
+    return connection_study(_opened, policy_of({"policy": json.loads(policy_json)}), ledger)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _assess(key: tuple, ledger_path: str | None, revision: int, policy_json: str,
+            item_json: str, index: int, _opened):
+    return assess_item(_study(key, ledger_path, policy_json, _opened), json.loads(item_json),
+                       source="<inputs>", index=index)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _capacity(key: tuple, ledger_path: str | None, revision: int, policy_json: str, _opened):
+    return _study(key, ledger_path, policy_json, _opened).spare_capacity_map()
+
+
+def _default_body(junctions: list[str]) -> dict:
+    return {"applications": [{
+        "application_id": "A-NEW", "customer_class": "commercial", "node": junctions[0],
+        "demand_l_s": 1.0, "meter_dn": 25, "storeys": 2, "low_risk": False,
+        "reserved_tap": False, "front_loaded": False}], "policy": {}}
 
 
 def _on_load(study: Study) -> None:
-    """Open the study's network if it names one (raises if bad), then set the inputs."""
+    """Open the study's network and ledger (raises if bad), then set the inputs."""
     source = source_of_study(study)
+    ledger = open_ledger(study)
     if source is not None:
         use_source(source)
     state["con_body"] = study.body
+    state["con_ledger"] = ledger.path if ledger is not None else None
     state["con_name"] = study.name or "Applications"
     state["con_ver"] = state.get("con_ver", 0) + 1
+    state["con_pick"] = 0
+    state.pop("con_run", None)
 
 
-def _assess(module, opened, study: Study) -> None:
-    """Show the assessment of every application (wire ``planning.connections`` here)."""
-    st.warning(f"`{module.__name__}` has landed: wire its assessment in "
-               "app_pages/connections.py (_assess) and the `connection_applications` runner "
-               "in planning/studies/kinds.py.")
+def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str):
+    """The application form; returns (application item, policy) as plain data."""
+    k = f"_{suffix}"
+    c1, c2, c3 = st.columns(3)
+    out = {"application_id": c1.text_input("Application id", item.get("application_id", ""),
+                                           key="con_id" + k),
+           "applicant": c2.text_input("Applicant", item.get("applicant", ""),
+                                      key="con_applicant" + k)}
+    classes = list(CUSTOMER_CLASSES)
+    out["customer_class"] = c3.selectbox(
+        "Customer class", classes, index=classes.index(item.get("customer_class", "commercial")),
+        key="con_class" + k, help="Sets the daily pattern; commercial and industrial are "
+        "business users ('350' service)")
+    c1, c2, c3 = st.columns(3)
+    by_xy = c1.radio("Location", ["Junction", "Map position (x, y)"],
+                     index=1 if item.get("x_m") is not None else 0, key="con_where" + k,
+                     horizontal=True) != "Junction"
+    if by_xy:
+        out["x_m"] = c2.number_input(f"x (m, {crs})", value=item.get("x_m"), format="%.1f",
+                                     key="con_x" + k)
+        out["y_m"] = c3.number_input(f"y (m, {crs})", value=item.get("y_m"), format="%.1f",
+                                     key="con_y" + k)
+    else:
+        node = item.get("node")
+        out["node"] = c2.selectbox("Junction", junctions,
+                                   index=junctions.index(node) if node in junctions else 0,
+                                   key="con_node" + k)
+    c1, c2, c3, c4 = st.columns(4)
+    per_day = item.get("demand_m3_d") is not None
+    unit = c1.radio("Demand unit", ["L/s", "m³/d"], index=int(per_day), key="con_unit" + k,
+                    horizontal=True)
+    value = c2.number_input(f"Mean demand ({unit})", min_value=0.0, key="con_demand" + k,
+                            value=item.get("demand_m3_d" if per_day else "demand_l_s"),
+                            help="The daily mean; the class pattern shapes it over the day")
+    out["demand_m3_d" if unit == "m³/d" else "demand_l_s"] = value
+    dns = list(STANDARD_METER_DN)
+    dn = item.get("meter_dn", 25)
+    out["meter_dn"] = c3.selectbox("Meter DN (mm)", dns, index=dns.index(dn) if dn in dns
+                                   else dns.index(25), key="con_dn" + k)
+    out["storeys"] = c4.number_input("Storeys", min_value=1, step=1,
+                                     value=int(item.get("storeys", 1)), key="con_storeys" + k)
+    c1, c2, c3 = st.columns(3)
+    out["required_head_m"] = c1.number_input(
+        "Required head (m, optional)", min_value=0.0, value=item.get("required_head_m"),
+        key="con_head" + k, help="Empty: from storeys, GB 50013 (10 m for 1, 12 m for 2, "
+        "+4 m per storey)")
+    out["service_length_m"] = c2.number_input(
+        "External line (m, optional)", min_value=0.0, value=item.get("service_length_m"),
+        key="con_length" + k, help="Empty: the distance to the tapped main")
+    received = item.get("received_on")
+    out["received_on"] = c3.date_input(
+        "Received on", dt.date.fromisoformat(received) if received else dt.date.today(),
+        key="con_received" + k).isoformat()
+    c1, c2, c3 = st.columns(3)
+    out["reserved_tap"] = c1.checkbox("Reserved tap", bool(item.get("reserved_tap")),
+                                      key="con_reserved" + k,
+                                      help="Cost confirmed, meter installable, no earthwork: "
+                                      "connection on application (§2)")
+    out["low_risk"] = c2.checkbox("Low-risk project", bool(item.get("low_risk")),
+                                  key="con_low_risk" + k,
+                                  help="Social-investment low-risk project: '11000' (§2)")
+    out["front_loaded"] = c3.checkbox("Front-loaded", bool(item.get("front_loaded")),
+                                      key="con_front" + k, help="Survey, design and approval "
+                                      "done before applying: one step (§1)")
+    st.markdown("**Rules** (the plan text leaves some numbers out: parameters, not guesses)")
+    new_policy = dict(policy)
+    for col, (key, (label, help_text, default)) in zip(st.columns(4), POLICY.items()):
+        whole = key.startswith("days")
+        value = policy.get(key, default)
+        new_policy[key] = col.number_input(
+            label, min_value=0 if whole else 0.0, step=1 if whole else 1.0, help=help_text,
+            value=None if value is None else (int(value) if whole else float(value)),
+            key=f"con_{key}" + k)
+    keep = {k2: v for k2, v in item.items() if k2 in ("pattern", "elevation_m")}
+    return {**keep, **out}, new_policy
+
+
+def _customer_nodes(opened, assessment):
+    """The web node layer with the customer's location added (for the map)."""
+    nodes, links, _ = web_geometry()
+    point = gis.to_web(applications_layer(opened, [assessment]))
+    name = f"{assessment.application.application_id} (customer)"
+    extra = gpd.GeoDataFrame({"node_type": ["Junction"]}, geometry=list(point.geometry),
+                             index=pd.Index([name]), crs=nodes.crs)
+    return pd.concat([nodes, extra]), links, name
+
+
+def _results(opened, a) -> None:
+    app = a.application
+    VERDICT_BOX[a.verdict](f"**{app.application_id}: {a.verdict}**",
+                           icon=":material/fact_check:")
+    note = {"delta_color": "off", "delta_arrow": "off"}  # deltas are notes, not changes
+    cols = st.columns(4)
+    cols[0].metric("Lowest pressure at the customer (m)", f"{a.customer_min_pressure_m:.1f}",
+                   f"required {a.required_head_m:.1f} m", **note)
+    cols[1].metric("Largest fall at a neighbour (m)", f"{a.max_pressure_drop_m:.2f}",
+                   a.max_drop_node or None, **note)
+    cols[2].metric("Junctions newly below the minimum", f"{len(a.nodes_below_minimum)}")
+    cols[3].metric("Spare capacity before (L/s)", f"{a.spare_capacity_m3s * 1e3:.1f}",
+                   f"at {a.capacity_node}" if a.capacity_node else None, **note)
+    for line in a.reasons:
+        st.markdown(f"- :red[**Reason:**] {line}")
+    for line in a.conditions:
+        st.markdown(f"- :orange[**Condition:**] {line}")
+    st.markdown("**Reply to the applicant** (copy with the icon at the top right)")
+    st.code(a.reply_text, language=None, wrap_lines=True)
+    with st.expander("Track, cost and deadlines"):
+        st.markdown(f"Track **{a.terms.track}**, {a.terms.steps} step(s); cost: "
+                    f"{a.terms.cost_text}")
+        st.dataframe(a.terms.deadlines, hide_index=True, width="stretch")
+
+    st.subheader("Pressure at the customer through the day")
+    ts = a.pressure_timeseries
+    chart = pd.DataFrame({"customer (m)": ts["customer_pressure_m"].to_numpy(),
+                          "required head (m)": ts["required_head_m"].to_numpy(),
+                          "tap before (m)": ts["tap_pressure_base_m"].to_numpy(),
+                          "tap after (m)": ts["tap_pressure_new_m"].to_numpy()},
+                         index=pd.Index(ts.index.to_numpy() / 3600.0, name="hours"))
+    st.line_chart(chart, x_label="time from the start of the run (h)",
+                  y_label="pressure head (m)", height=300)
+
+    st.subheader("Neighbours")
+    neighbours = affected_neighbours(a)
+    st.caption(f"{len(neighbours)} junctions lose more than 0.01 m of their lowest daily "
+               f"pressure; largest falls first.")
+    shown = ["base_min_pressure_m", "new_min_pressure_m", "change_m", "customer",
+             "newly_below_min", "base_unserved_m3", "new_unserved_m3"]
+    st.dataframe(neighbours[shown].head(50), width="stretch", height=240, column_config={
+        "base_min_pressure_m": st.column_config.NumberColumn("lowest before (m)", format="%.2f"),
+        "new_min_pressure_m": st.column_config.NumberColumn("lowest after (m)", format="%.2f"),
+        "change_m": st.column_config.NumberColumn("change (m)", format="%.3f"),
+        "newly_below_min": st.column_config.CheckboxColumn("newly below the minimum"),
+        "base_unserved_m3": st.column_config.NumberColumn("unserved before (m³)",
+                                                          format="%.2f"),
+        "new_unserved_m3": st.column_config.NumberColumn("unserved after (m³)",
+                                                         format="%.2f")})
+    nodes, links, customer = _customer_nodes(opened, a)
+    change = a.node_table["change_m"].copy()
+    change[customer] = change.get(a.customer_node, float("nan"))
+    scale = maps.change_scale()
+    st.pydeck_chart(maps.network_map(nodes, links, change, scale, highlight_nodes=[customer],
+                                     tooltip_value="change (m)", height_px=460), height=460)
+    maps.legend(scale)
+    st.caption("Red: the customer. Rises (blue) mean pumps or valves switched at other times "
+               "in the run with the connection (tank-level controls), not that it adds "
+               "pressure.")
+    layer = pressure_change_layer(opened, a)
+    cols = st.columns(3)
+    with cols[0]:
+        csv_button("Neighbours (CSV)", a.node_table, f"{app.application_id}_nodes.csv",
+                   key="con_nodes_csv", index=True)
+    with cols[1]:
+        csv_button("Customer pressure (CSV)", ts, f"{app.application_id}_pressure.csv",
+                   key="con_ts_csv", index=True)
+    with cols[2]:
+        st.download_button(
+            "Network + pressure change (GeoPackage)",
+            lambda: geopackage_bytes(opened, {"pressure_change": layer,
+                                              "applications": applications_layer(opened, [a])}),
+            file_name=f"{app.application_id}_pressure_change.gpkg",
+            mime="application/geopackage+sqlite3", key="con_gpkg", icon=":material/download:")
+
+
+def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) -> None:
+    st.subheader("Spare capacity")
+    st.caption("The largest extra demand each junction can take at the peak hour with every "
+               "customer at the network minimum (approved ledger applications included).")
+    run_key = (key, ledger_path, revision, policy_json)
+    if st.button("Compute the spare-capacity map", icon=":material/map:"):
+        state["con_capacity"] = run_key
+    if state.get("con_capacity") != run_key:
+        return
+    with st.spinner("Searching every junction…"):
+        table = _capacity(key, ledger_path, revision, policy_json, opened)
+    nodes, links, _ = web_geometry()
+    values = table["spare_capacity_l_s"]
+    scale = maps.sequential_scale(values, "Spare capacity at the peak hour (L/s)", "L/s")
+    st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value="L/s",
+                                     height_px=420), height=420)
+    maps.legend(scale)
+    st.dataframe(table.sort_values("spare_capacity_l_s")[
+        ["spare_capacity_l_s", "base_pressure_m", "limiting_node", "status"]].head(100),
+        width="stretch", height=220)
+    cols = st.columns(2)
+    with cols[0]:
+        csv_button("Spare capacity (CSV)", table, "spare_capacity.csv", key="con_cap_csv",
+                   index=True)
+    with cols[1]:
+        st.download_button(
+            "Network + spare capacity (GeoPackage)",
+            lambda: geopackage_bytes(opened, {"spare_capacity": spare_capacity_layer(opened,
+                                                                                      table)}),
+            file_name="spare_capacity.gpkg", mime="application/geopackage+sqlite3",
+            key="con_cap_gpkg", icon=":material/download:")
+
+
+def _ledger_section(ledger_path: str | None) -> None:
+    st.subheader("Ledger")
+    if not ledger_path:
+        st.caption("No ledger: a study file's `ledger:` key names one (the example study "
+                   "uses scenarios/demo/connections_ledger.sqlite).")
+        return
+    rows = _ledger(ledger_path).list()
+    st.caption(f"{len(rows)} applications in {Path(ledger_path).name}; approved ones count as "
+               "part of the network in every assessment above.")
+    st.dataframe(rows, width="stretch", height=180)
 
 
 def page() -> None:
@@ -81,62 +320,32 @@ def page() -> None:
     st.caption("Will a new service get its pressure, what does it do to the neighbours, how "
                "much more can this node take, is it free, which fast track applies (§1, §2, "
                "§11, §12).")
-    module = optional_module("planning.connections")
-    if module is None:
-        module_missing("planning.connections", "the assessment of applications (pressure at "
-                       "the service, effect on neighbours, spare capacity, cost, fast track)")
     opened = current_network()
+    source = current_source()
     junctions = list(opened.net.wn.junction_name_list)
-    body = state.get("con_body", {"applications": [], "policy": {}})
-    ver = state.get("con_ver", 0)
-
-    st.subheader("Applications")
-    table = st.data_editor(
-        _table(body["applications"]), key=f"con_apps_{ver}", num_rows="dynamic",
-        hide_index=True, width="stretch", column_config={
-            "application_id": st.column_config.TextColumn("application id", required=True),
-            "customer_class": st.column_config.SelectboxColumn(
-                "customer class", options=CUSTOMER_CLASSES, required=True),
-            "node": st.column_config.SelectboxColumn(
-                "junction", options=junctions, help="Or give x_m and y_m instead"),
-            "x_m": st.column_config.NumberColumn("x (m, map CRS)"),
-            "y_m": st.column_config.NumberColumn("y (m, map CRS)"),
-            "demand_l_s": st.column_config.NumberColumn("mean demand (L/s)", min_value=0.0),
-            "meter_dn": st.column_config.NumberColumn("meter DN (mm)", min_value=15, step=1),
-            "storeys": st.column_config.NumberColumn("storeys", min_value=1, step=1),
-            "required_head_m": st.column_config.NumberColumn(
-                "required head (m)", min_value=0.0,
-                help="Empty: from storeys, GB 50013 (10 m for 1, 12 m for 2, +4 m per storey)"),
-            "service_length_m": st.column_config.NumberColumn("external line (m)",
-                                                              min_value=0.0),
-            "reserved_tap": st.column_config.CheckboxColumn("reserved tap"),
-            "front_loaded": st.column_config.CheckboxColumn(
-                "front-loaded", help="Survey, design and approval done before applying (§1)"),
-            "low_risk": st.column_config.CheckboxColumn(
-                "low-risk", help="Social-investment low-risk project: '11000' track (§2)"),
-            "received_on": st.column_config.TextColumn("received on (YYYY-MM-DD)"),
-        })
-    st.markdown("**Rules the plan text leaves open** (parameters, not guesses)")
-    cols = st.columns(3)
-    policy = {}
-    for col, (key, (label, help_text)) in zip(cols, POLICY.items()):
-        policy[key] = col.number_input(label, value=body.get("policy", {}).get(key),
-                                       min_value=0.0, help=help_text, key=f"con_{key}_{ver}")
-
-    nodes, links, _ = web_geometry()
-    st.pydeck_chart(maps.network_map(nodes, links, None, None, height_px=420,
-                                     highlight_nodes=list(table["node"].dropna())), height=420)
-    st.caption("Red: junctions with an application; blue: other nodes; grey: pipes.")
+    body = state.get("con_body") or _default_body(junctions)
+    ver, ledger_path = state.get("con_ver", 0), state.get("con_ledger")
+    apps = body["applications"]
+    pick = min(state.get("con_pick", 0), len(apps) - 1)
+    if len(apps) > 1:
+        ids = [a["application_id"] for a in apps]
+        pick = st.selectbox("Application of the study", range(len(apps)), index=pick,
+                            format_func=lambda i: ids[i], key=f"con_pick_{ver}")
+        state["con_pick"] = pick
+    st.subheader("Application")
+    item, policy = _form(apps[pick], body.get("policy", {}), junctions, opened.placement.crs,
+                         f"{ver}_{pick}")
+    body_now = {"applications": [*apps[:pick], item, *apps[pick + 1:]], "policy": policy}
 
     state.setdefault("con_name", "Applications")
     st.text_input("Study name", key="con_name")
-    source = current_source()
-    body_now = {"applications": table.to_dict("records"), "policy": policy}
 
     def build() -> Study:
         stem = study_file_name(state["con_name"], "connection_applications")[:-5]
+        extra = ({"ledger": os.path.relpath(ledger_path, studies_dir())} if ledger_path
+                 else {})
         return build_study("connection_applications", state["con_name"],
-                           {**network_keys(source, stem), **body_now})
+                           {**network_keys(source, stem), **extra, **body_now})
 
     study_box("connection_applications", "con_study", build, _on_load,
               companions=lambda study: companions(source, study))
@@ -144,12 +353,32 @@ def page() -> None:
         study, problem = build(), None
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
-    ready = module is not None and study is not None and bool(study.body["applications"])
-    if st.button("Assess applications", type="primary", disabled=not ready,
+    if problem:
+        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+    revision = _ledger(ledger_path).revision if ledger_path else 0
+    policy_json = json.dumps(study.body["policy"] if study else {}, sort_keys=True)
+    if st.button("Assess the application", type="primary", disabled=study is None,
                  icon=":material/fact_check:"):
-        _assess(module, opened, study)
-    if problem and len(table):
-        st.caption(f"Check the inputs: {problem}")
+        state["con_run"] = json.dumps(study.body["applications"][pick], sort_keys=True)
+    run = state.get("con_run")
+    if run is not None and study is not None:
+        progress = st.progress(0.1, text="Preparing the network (24-hour base run; the first "
+                               "run after an install compiles the solver)…")
+        try:
+            progress.progress(0.4, text="Running the 24 hours with the connection…")
+            assessment = _assess(source.key, ledger_path, revision, policy_json, run, pick,
+                                 opened)
+        except (ScenarioFileError, ConnectionInputError) as exc:
+            progress.empty()
+            st.error(f"Not assessed: {exc}", icon=":material/error:")
+        else:
+            progress.progress(1.0, text=f"Assessed in {assessment.elapsed_s:.1f} s.")
+            if run != json.dumps(study.body["applications"][pick], sort_keys=True):
+                st.caption("The inputs changed since this assessment: press Assess to update.")
+            _results(opened, assessment)
+    if study is not None:
+        _capacity_section(opened, source.key, ledger_path, revision, policy_json)
+    _ledger_section(ledger_path)
 
 
 page()

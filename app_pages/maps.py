@@ -1,7 +1,7 @@
 """pydeck maps of a network, coloured by a value, with a legend (no basemap, no tokens).
 
 Exports :class:`ColourScale`, :func:`pressure_scale`, :func:`sequential_scale`,
-:func:`hours_scale`, :func:`network_map` and :func:`legend`. The values come from
+:func:`hours_scale`, :func:`change_scale`, :func:`network_map` and :func:`legend`. The values come from
 ``planning``; this module only picks colours (presentation).
 
 The maps draw no basemap (``map_provider=None``, no ``map_style``): the planner runs
@@ -78,6 +78,15 @@ def hours_scale(title: str = "Hours below service pressure (h)") -> ColourScale:
                        ((102, 189, 99), (254, 224, 139), (252, 141, 89), (215, 48, 39),
                         (90, 0, 0)),
                        ("0 h", "up to 1 h", "1–6 h", "6–24 h", "> 24 h"))
+
+
+def change_scale(title: str = "Change of the lowest daily pressure (m)") -> ColourScale:
+    """Bins for a pressure change (m): falls in reds, about nothing in grey, rises in blue."""
+    return ColourScale(title, (-5.0, -1.0, -0.1, 0.1),
+                       ((165, 0, 38), (244, 109, 67), (253, 174, 97), (224, 224, 224),
+                        (69, 117, 180)),
+                       ("fall > 5 m", "fall 1–5 m", "fall 0.1–1 m", "within ±0.1 m",
+                        "rise > 0.1 m"))
 
 
 def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:

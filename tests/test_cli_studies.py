@@ -1,4 +1,7 @@
-"""``python -m planning``: run saved studies headless; bad, unknown and pending kinds exit 2."""
+"""``python -m planning``: run saved studies headless; bad, unknown and pending kinds exit 2.
+
+Connection and leakage studies: tests/test_cli_connections_leakage.py.
+"""
 
 from __future__ import annotations
 
@@ -56,8 +59,7 @@ def test_unknown_kind_exits_2_naming_the_key(tmp_path, capsys):
     assert "network_run" in err  # lists the known kinds
 
 
-@pytest.mark.parametrize("kind", ["connection_applications", "shutdown_jobs",
-                                  "leakage_settings"])
+@pytest.mark.parametrize("kind", ["shutdown_jobs"])
 def test_pending_kinds_exit_2_until_wired(tmp_path, capsys, kind):
     from planning.studies import KINDS
 

@@ -8,7 +8,8 @@ Needs ``chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it) an
 ``playwright`` package (no browser download: the system chromium is used). Locally the test
 skips with the reason when either is missing; in CI (``CI`` set) it fails instead.
 
-Adding a step (e.g. one connection assessment once ``planning.connections`` is wired): write
+Adding a step (``step_connections`` is an example: one assessment, its verdict checked
+against the library's): write
 ``def step_<name>(ui: UI) -> None`` that opens a page, interacts, asserts and calls
 ``ui.shot("<name>")``, and append it to :data:`STEPS`.
 """
@@ -210,6 +211,34 @@ def step_capacity(ui: UI) -> None:
     ui.shot("capacity")
 
 
+def step_connections(ui: UI) -> None:
+    """Connections page: assess the default application (the network's first junction); the
+    verdict and the customer's lowest pressure shown are the library's."""
+    from planning.studies import DEMO_NETWORK, DEMO_PLACEMENT, open_network, read_placement
+    from planning.studies.connection_study import assess_item, connection_study
+
+    ui.open("connections")
+    ui.text("Connections")
+    ui.click("Assess the application")
+    ui.text("A-NEW: ", timeout_ms=RUN_TIMEOUT_MS)
+    ui.idle(RUN_TIMEOUT_MS)
+    opened = open_network(DEMO_NETWORK)
+    opened = type(opened)(opened.net, read_placement(DEMO_PLACEMENT, opened.net),
+                          opened.source, opened.sha256)
+    expected = assess_item(connection_study(opened), {
+        "application_id": "A-NEW", "customer_class": "commercial",
+        "node": opened.net.wn.junction_name_list[0], "demand_l_s": 1.0, "meter_dn": 25,
+        "storeys": 2})
+    box = ui.page.locator("[data-testid='stAlertContainer']").filter(has_text="A-NEW: ").first
+    assert f"A-NEW: {expected.verdict}" in [line.strip() for line in
+                                            box.inner_text().splitlines()]
+    ui.text(f"Lowest pressure at the customer over 24 h: "
+            f"{expected.customer_min_pressure_m:.1f} m")
+    ui.text("Change of the lowest daily pressure (m)")
+    ui.no_exception()
+    ui.shot("connections")
+
+
 def _pending(path: str, title: str, module: str,
              example: str | None = None) -> Callable[[UI], None]:
     def step(ui: UI) -> None:
@@ -229,7 +258,7 @@ def _pending(path: str, title: str, module: str,
 STEPS: list[Callable[[UI], None]] = [
     step_network,
     step_capacity,
-    _pending("connections", "Connections", "planning.connections"),
+    step_connections,
     _pending("shutdowns", "Shutdowns", "planning.shutdowns", "shutdown_jobs.yaml"),
     _pending("leakage", "Leakage", "planning.leakage"),
 ]

@@ -8,8 +8,9 @@ shutdown jobs, leakage settings) is a human-readable YAML file with a ``kind`` a
     run_study(study, "out/run")                              # what `python -m planning run` does
     write_study(study, "scenarios/studies/mine.yaml")        # atomic (temp file + os.replace)
 
-The Network and 2025 capacity pages use :mod:`.network_run` and :mod:`.capacity_whatif`
-for everything they compute, so that the pages hold no numerics.
+The Network, 2025 capacity, Connections and Leakage pages use :mod:`.network_run`,
+:mod:`.capacity_whatif`, :mod:`.connection_study` and :mod:`.leakage_study` for everything
+they compute, so that the pages hold no numerics.
 """
 
 from planning.studies.capacity_whatif import (

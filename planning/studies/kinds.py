@@ -8,8 +8,10 @@ Exports :class:`StudyKind`, :data:`KINDS`, :data:`PARSERS`, :func:`load_study`,
 Adding a kind (say, when ``planning.shutdowns`` lands):
 
 1. write ``parse_<kind>(fields, version) -> body`` (or keep the one in ``pending.py``);
-2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files;
-3. set ``runner=`` in its :data:`KINDS` row (and drop ``module=`` if it was pending).
+2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files
+   (``connection_study.py`` and ``leakage_study.py`` are examples: parser, runner and the
+   helpers their pages call, in one module per kind);
+3. set ``runner=`` in its :data:`KINDS` row (``module=`` names the planning module it needs).
 
 Nothing else changes: the CLI dispatches on ``kind``, and the app's save/load widgets
 take the kind's name.
@@ -27,17 +29,23 @@ from planning.studies.capacity_whatif import (
     parse_capacity_whatif,
     write_capacity_whatif,
 )
+from planning.studies.connection_study import (
+    CONNECTION_APPLICATIONS_VERSION,
+    parse_connection_applications,
+    write_connection_applications,
+)
 from planning.studies.files import Parser, ScenarioFileError, Study, parse_study, read_study
+from planning.studies.leakage_study import (
+    LEAKAGE_SETTINGS_VERSION,
+    parse_leakage_settings,
+    write_leakage_settings,
+)
 from planning.studies.network_run import (
     NETWORK_RUN_VERSION,
     parse_network_run,
     write_network_run,
 )
-from planning.studies.pending import (
-    parse_connection_applications,
-    parse_leakage_settings,
-    parse_shutdown_jobs,
-)
+from planning.studies.pending import parse_shutdown_jobs
 
 Runner = Callable[[Study, Path], list[Path]]
 """Runs a study and writes its outputs to a folder; returns the files written."""
@@ -109,12 +117,13 @@ KINDS: dict[str, StudyKind] = {
                   parse_network_run, write_network_run),
         StudyKind("capacity_whatif", "2025 capacity what-if", CAPACITY_WHATIF_VERSION,
                   parse_capacity_whatif, write_capacity_whatif),
-        StudyKind("connection_applications", "Connection applications", 1,
-                  parse_connection_applications, None, "planning.connections"),
+        StudyKind("connection_applications", "Connection applications",
+                  CONNECTION_APPLICATIONS_VERSION, parse_connection_applications,
+                  write_connection_applications, "planning.connections"),
         StudyKind("shutdown_jobs", "Shutdown jobs", 1, parse_shutdown_jobs, None,
                   "planning.shutdowns"),
-        StudyKind("leakage_settings", "Leakage settings", 1, parse_leakage_settings, None,
-                  "planning.leakage"),
+        StudyKind("leakage_settings", "Leakage settings", LEAKAGE_SETTINGS_VERSION,
+                  parse_leakage_settings, write_leakage_settings, "planning.leakage"),
     )
 }
 """Every study kind, by name."""

@@ -1,0 +1,175 @@
+"""Plots of connection and leakage studies for files (PNG), without pyplot.
+
+Exports :func:`plot_node_values` (a node map coloured by one column),
+:func:`plot_customer_pressure` (one application's pressure through the day),
+:func:`plot_zone_leakage` (leakage and rates per zone) and :func:`plot_prv_sweep`. Called by
+:mod:`planning.studies.connection_study` and :mod:`planning.studies.leakage_study`; figures
+are ``matplotlib.figure.Figure`` objects saved with ``planning.capacity.output.save_figure``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import CenteredNorm
+from matplotlib.figure import Figure
+
+
+def plot_node_values(layer: gpd.GeoDataFrame, column: str, *, label: str, title: str = "",
+                     diverging: bool = False, marked: pd.Series | None = None,
+                     marked_label: str = "") -> Figure:
+    """Node points coloured by ``column``, in the layer's metric CRS.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Point layer (e.g. from ``gis.pressure_layer``); NaN values are drawn grey.
+    column : str
+        Column to colour by.
+    label : str
+        Colour-bar label, with the unit.
+    title : str, optional
+    diverging : bool
+        Centre the colours on 0 (red below, blue above), e.g. for a pressure change.
+    marked : pandas.Series of bool, optional
+        Points to ring in black (same index as ``layer``).
+    marked_label : str
+        Legend entry of the ringed points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = Figure(figsize=(7.5, 6.5), label=column)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xy = np.column_stack([layer.geometry.x, layer.geometry.y])
+    values = layer[column].to_numpy(dtype=float)
+    missing = np.isnan(values)
+    ax.scatter(xy[missing, 0], xy[missing, 1], s=6, color="0.75")
+    kw = {"cmap": "RdBu", "norm": CenteredNorm()} if diverging else {"cmap": "viridis"}
+    art = ax.scatter(xy[~missing, 0], xy[~missing, 1], c=values[~missing], s=10, **kw)
+    fig.colorbar(art, ax=ax, label=label)
+    if marked is not None and bool(marked.any()):
+        ring = marked.reindex(layer.index, fill_value=False).to_numpy(dtype=bool)
+        ax.scatter(xy[ring, 0], xy[ring, 1], s=60, facecolors="none", edgecolors="black",
+                   linewidths=1.0, label=marked_label)
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
+    ax.set_ylabel("northing (m)")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_customer_pressure(assessment) -> Figure:
+    """Pressure at the customer through the day against its required head.
+
+    Parameters
+    ----------
+    assessment : planning.connections.Assessment
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Customer pressure (with the connection), required head, and the tap's pressure
+        without and with the connection, against hours from the start of the run.
+    """
+    ts = assessment.pressure_timeseries
+    hours = np.asarray(ts.index, dtype=float) / 3600.0
+    fig = Figure(figsize=(7.5, 3.8), label="customer_pressure")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(hours, ts["customer_pressure_m"], lw=1.6, label="customer (with the connection)")
+    ax.plot(hours, ts["tap_pressure_base_m"], lw=0.9, ls=":", color="0.35",
+            label="tap, without the connection")
+    ax.plot(hours, ts["tap_pressure_new_m"], lw=0.9, ls="--", color="0.35",
+            label="tap, with the connection")
+    ax.axhline(assessment.required_head_m, color="red", lw=0.9,
+               label=f"required head {assessment.required_head_m:g} m")
+    ax.set_xlabel("time from the start of the run (h)")
+    ax.set_ylabel("pressure head (m)")
+    app = assessment.application
+    ax.set_title(f"{app.application_id}: {assessment.verdict}", fontsize=10)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_zone_leakage(table: pd.DataFrame) -> Figure:
+    """Leakage per zone (bars, m³/d) and the zone's gross and assessed rates (points, %).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Index zone labels (the network row is left out when others exist); columns
+        ``leakage_m3_per_d``, ``gross_loss_rate_pct``, ``assessed_rate_pct``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from planning.leakage import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, NETWORK
+
+    zones = table.drop(index=NETWORK) if len(table) > 1 and NETWORK in table.index else table
+    fig = Figure(figsize=(7.5, 4.0), label="zone_leakage")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = np.arange(len(zones))
+    ax.bar(x, zones["leakage_m3_per_d"].to_numpy(dtype=float), color="#3b528b",
+           label="leakage (m³/d)")
+    ax.set_xticks(x, [str(z) for z in zones.index], rotation=0)
+    ax.set_ylabel("leakage (m³/d)")
+    rate = ax.twinx()
+    rate.plot(x, zones["gross_loss_rate_pct"].to_numpy(dtype=float), "o", color="black",
+              label="gross loss rate R_WL (%)")
+    rate.plot(x, zones["assessed_rate_pct"].to_numpy(dtype=float), "s", color="#d7301f",
+              label="assessed rate R_BL (%)")
+    for limit, style in ((GRADE_1_MAX_PCT, ":"), (GRADE_2_MAX_PCT, "--")):
+        rate.axhline(limit, color="grey", ls=style, lw=0.8)
+    rate.set_ylabel("rate (%)")
+    handles = ax.get_legend_handles_labels()
+    more = rate.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=8, loc="upper right")
+    ax.set_title("Leakage per zone (dotted / dashed: CJJ 92 grade 1 / 2 limits)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_prv_sweep(table: pd.DataFrame, valves: list[str]) -> Figure:
+    """Leakage saved and pressure compliance against the PRV setting of a sweep.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``SweepResult.table`` of :func:`planning.leakage.sweep_prv` (row ``base`` first).
+    valves : list of str
+        The swept valves (their setting column is the x axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cases = table.drop(index="base")
+    x = cases[valves[0]].to_numpy(dtype=float)
+    fig = Figure(figsize=(7.5, 3.8), label="prv_sweep")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(x, cases["leakage_saved_m3_per_d"].to_numpy(dtype=float), "o-",
+            label="leakage saved (m³/d)")
+    ax.axhline(0.0, color="0.5", lw=0.6)
+    ax.set_xlabel(f"PRV setting of {', '.join(valves)} (m)")
+    ax.set_ylabel("leakage saved (m³/d)")
+    share = ax.twinx()
+    share.plot(x, cases["compliance_pct"].to_numpy(dtype=float), "s--", color="#d7301f",
+               label="pressure compliance (%)")
+    share.set_ylabel("compliance (%)")
+    handles = ax.get_legend_handles_labels()
+    more = share.get_legend_handles_labels()
+    ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
