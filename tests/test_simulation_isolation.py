@@ -156,3 +156,38 @@ def test_demand_driven_cut_off_is_not_a_failure():
     assert ours.converged
     _assert_cut_off(ours, nodes)
     assert np.isfinite(ours.node["head"].to_numpy()).all()
+
+
+
+@pytest.mark.parametrize("demand_model", ["DDA", "PDA"])
+def test_every_source_closed_off(demand_model):
+    """Closing the pump from the reservoir and the tank's pipe cuts off the whole network."""
+    net = load_network(network_path("Net1")).copy()
+    wn = net.wn
+    wn.options.time.duration = 3 * 3600
+    if demand_model == "PDA":
+        set_pda(wn)
+    _close(wn, ["9", "110"])
+    ours = NumbaSimulator(net).run_sim()
+    assert ours.converged
+    _assert_cut_off(ours, wn.junction_name_list)
+    assert np.isfinite(ours.node["head"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("demand_model", ["DDA", "PDA"])
+def test_cut_off_network_that_stalls_newton(demand_model):
+    """KL's pipe 22 is the only way from its source: with it closed, Newton cannot
+    converge while the cut-off network hangs on the closed pipe's tiny conductance; the
+    solver must then find the island and answer "no water anywhere", not fail."""
+    from simulation import SteadyStateSolver
+
+    net = load_network(network_path("kl"))
+    solver = SteadyStateSolver(net, demand_model=demand_model, minimum_pressure_m=0.0,
+                               required_pressure_m=14.0)
+    nj = len(solver.junction_names)
+    snap = solver.solve(closed_links=["22"])
+    assert snap.error_code == 0
+    assert not snap.supplied[:nj].any()
+    assert float(np.abs(snap.demand_m3s[:nj]).max()) == 0.0
+    low, unsupplied, err, _ = solver.sweep_closures(["22"], 14.0)
+    assert err[0] == 0 and unsupplied[0].all() and not low[0].any()

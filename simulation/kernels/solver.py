@@ -351,7 +351,15 @@ def hydsolve(net, opt, sm, ctl, st):
         st.supplied[n] = True
         st.drained[n] = False
     st.iscal[I_NUNSUPPLIED] = 0
-    while it <= maxtrials:
+    while True:
+        if it > maxtrials:
+            # Newton did not converge with cut-off parts still coupled in (e.g. the only
+            # source closed off): look for them once and, if any, retry without them
+            if converged or island_mode or update_islands(net, opt, st, True) == 0:
+                break
+            island_mode = True
+            maxtrials = it - 1 + maxtrials
+            nextcheck = it + opt.checkfreq
         if island_mode:
             update_islands(net, opt, st, False)
         headloss_coeffs(net, opt, st)
