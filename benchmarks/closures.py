@@ -37,7 +37,8 @@ def sweep(name: str) -> dict:
     t0 = time.perf_counter()
     solver = SteadyStateSolver(net, time_s=t, demand_model="PDA", minimum_pressure_m=0.0,
                                required_pressure_m=14.0)
-    low, uns, err, its = solver.sweep_closures(wn.pipe_name_list, 14.0)
+    r = solver.sweep_closures(wn.pipe_name_list, 14.0)
+    uns, err, its = r.unsupplied, r.error_code, r.iterations
     wall = time.perf_counter() - t0
     return dict(name=name, peak_h=t // 3600, cases=len(err),
                 base_ok=bool(solver.base.converged), unconverged=int((err == 1).sum()),

@@ -8,7 +8,7 @@ SimulationResults, ConvergenceError
 ScenarioRunner
     Many extended-period what-ifs (valve settings, pump speeds, statuses) on one compiled
     network, warm-started and spread over threads.
-SteadyStateSolver, Snapshot
+SteadyStateSolver, Snapshot, ClosureSweepResult
     Single-period solves at one pattern time with warm-started what-ifs (extra demands,
     closed links, closure sweeps) for the planning modules.
 compile_network, CompiledNetwork
@@ -20,7 +20,7 @@ from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
-from .steady import Snapshot, SteadyStateSolver
+from .steady import ClosureSweepResult, Snapshot, SteadyStateSolver
 
 __all__ = [
     "NumbaSimulator",
@@ -32,5 +32,6 @@ __all__ = [
     "total_demand_m3s",
     "SteadyStateSolver",
     "Snapshot",
+    "ClosureSweepResult",
     "ScenarioRunner",
 ]

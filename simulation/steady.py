@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,31 @@ class Snapshot:
         """Link table indexed by name."""
         return pd.DataFrame({"flow_m3s": self.flow_m3s},
                             index=pd.Index(self.link_names, name="link"))
+
+
+class ClosureSweepResult(NamedTuple):
+    """Outcome of :meth:`SteadyStateSolver.sweep_closures`, one row per closed link.
+
+    Attributes
+    ----------
+    low : numpy.ndarray of bool, shape (n_cases, n_junctions)
+        Supplied junctions with pressure below the minimum.
+    unsupplied : numpy.ndarray of bool, shape (n_cases, n_junctions)
+        Junctions cut off from every tank and reservoir.
+    error_code : numpy.ndarray of int, shape (n_cases,)
+        0 solved, 1 not converged, 110 ill-conditioned: rows with a non-zero code are
+        not answers.
+    iterations : numpy.ndarray of int, shape (n_cases,)
+    unserved_m3s : numpy.ndarray, shape (n_cases,)
+        Demand asked for but not delivered, summed over junctions, m3/s (PDA shortfall
+        plus the demand of cut-off junctions).
+    """
+
+    low: np.ndarray
+    unsupplied: np.ndarray
+    error_code: np.ndarray
+    iterations: np.ndarray
+    unserved_m3s: np.ndarray
 
 
 class SteadyStateSolver:
@@ -243,16 +269,22 @@ class SteadyStateSolver:
         out[:] = x[c.sm.iperm]
         return out * MPERFT / self._q_si
 
-    def sweep_closures(self, links, min_pressure_m: float, threads: int = 2):
+    def sweep_closures(self, links, min_pressure_m: float, threads: int = 2
+                       ) -> ClosureSweepResult:
         """Close each link in turn; which junctions fall below ``min_pressure_m``.
+
+        Parameters
+        ----------
+        links : iterable of str or int
+            Link names (or solver indices), one case each.
+        min_pressure_m : float
+            Pressure head below which a supplied junction counts as low, m.
+        threads : int
+            Worker threads (each case is independent; results do not depend on it).
 
         Returns
         -------
-        low : numpy.ndarray of bool, shape (n_cases, n_junctions)
-            Supplied junctions with pressure below the minimum.
-        unsupplied : numpy.ndarray of bool, shape (n_cases, n_junctions)
-        error_code : numpy.ndarray of int, shape (n_cases,)
-        iterations : numpy.ndarray of int, shape (n_cases,)
+        ClosureSweepResult
         """
         c = self.compiled
         idx = np.array([self.link_index(n) if isinstance(n, str) else int(n) for n in links],
@@ -262,6 +294,7 @@ class SteadyStateSolver:
         uns = np.zeros((len(idx), nj), dtype=np.bool_)
         err = np.zeros(len(idx), dtype=np.int64)
         its = np.zeros(len(idx), dtype=np.int64)
+        short = np.zeros(len(idx))
         pmin_ft = min_pressure_m / MPERFT
         threads = max(1, min(int(threads), len(idx)))
         chunks = np.array_split(np.arange(len(idx)), threads)
@@ -273,7 +306,7 @@ class SteadyStateSolver:
                 return
             sl = slice(ch[0], ch[-1] + 1)
             sweep_closures(net_s, opt_s, sm_s, ctl_s, st, self._base_s, idx[sl], pmin_ft,
-                           low[sl], uns[sl], err[sl], its[sl])
+                           low[sl], uns[sl], err[sl], its[sl], short[sl])
 
         states = [self._work_s] + [pack_state(copy_state(self._work))
                                    for _ in range(threads - 1)]
@@ -282,4 +315,4 @@ class SteadyStateSolver:
         else:
             with ThreadPoolExecutor(threads) as pool:
                 list(pool.map(run, chunks, states))
-        return low, uns, err, its
+        return ClosureSweepResult(low, uns, err, its, short * self._q_si)

@@ -189,5 +189,7 @@ def test_cut_off_network_that_stalls_newton(demand_model):
     assert snap.error_code == 0
     assert not snap.supplied[:nj].any()
     assert float(np.abs(snap.demand_m3s[:nj]).max()) == 0.0
-    low, unsupplied, err, _ = solver.sweep_closures(["22"], 14.0)
-    assert err[0] == 0 and unsupplied[0].all() and not low[0].any()
+    r = solver.sweep_closures(["22"], 14.0)
+    assert r.error_code[0] == 0 and r.unsupplied[0].all() and not r.low[0].any()
+    # all demand goes unserved
+    assert r.unserved_m3s[0] == pytest.approx(solver.base.required_demand_m3s.clip(min=0).sum(), rel=1e-9)

@@ -169,8 +169,9 @@ class ClosureSweeper:
         todo = np.flatnonzero(solved)
         if len(todo):
             t0 = time.perf_counter()
-            lo, un, er, _ = self.solver.sweep_closures([pipes[i] for i in todo],
-                                                       self.min_pressure_m, threads=threads)
+            r = self.solver.sweep_closures([pipes[i] for i in todo], self.min_pressure_m,
+                                           threads=threads)
+            lo, un, er = r.low, r.unsupplied, r.error_code
             t["solve"] = time.perf_counter() - t0
             low[todo] = lo
             uns[todo] = un

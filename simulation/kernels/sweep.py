@@ -78,12 +78,12 @@ def solve_modified(net, opt, sm, ctl, st, base, extra_nodes, extra_q, closed_lin
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def sweep_closures(net, opt, sm, ctl, st, base, links, pmin_ft, out_low, out_unsup, out_err,
-                   out_iter):
+                   out_iter, out_unserved):
     """Close each link of ``links`` in turn (one case each) from the base state.
 
     Per case: ``out_low[c, i]`` True when junction i is supplied with pressure head below
-    ``pmin_ft``; ``out_unsup[c, i]`` True when junction i is cut off; error code and
-    iterations.
+    ``pmin_ft``; ``out_unsup[c, i]`` True when junction i is cut off; error code,
+    iterations, and the demand asked for but not delivered, summed over junctions (cfs).
     """
     empty_n = links[:0]
     empty_q = base.head[:0]
@@ -93,6 +93,14 @@ def sweep_closures(net, opt, sm, ctl, st, base, links, pmin_ft, out_low, out_uns
         it, rel, err = solve_modified(net, opt, sm, ctl, st, base, empty_n, empty_q, one)
         out_err[c] = err
         out_iter[c] = it
+        short = 0.0
+        for i in range(net.nj):
+            full = st.demand_flow[i]
+            if full > 0.0:
+                # node_demand holds delivered demand + emitter + leak outflow
+                got = st.node_demand[i] - st.emitter_flow[i] - st.leak_flow[i]
+                short += max(full - got, 0.0)
+        out_unserved[c] = short
         for i in range(net.nj):
             sup = st.supplied[i]
             out_unsup[c, i] = not sup
