@@ -15,11 +15,12 @@ Exports :func:`notice_list` and :func:`write_csv_atomic`. Called by ``plan``.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+
+from models import replacing
 
 from .impact import Impact
 
@@ -65,7 +66,7 @@ def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
 
 
 def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a table as CSV (UTF-8, no index) atomically: temp file, fsync, rename.
+    """Write a table as CSV (UTF-8, no index), all or nothing (``models.replacing``).
 
     A reader never sees a half-written file; on failure the old file is left as it was.
 
@@ -74,17 +75,6 @@ def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     pathlib.Path
         ``path``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    with replacing(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    return Path(path)

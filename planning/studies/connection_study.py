@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 import gis
+from planning.studies.body_keys import put, read_network, unique_id
 from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
-from planning.studies.pending import _network, _put, _unique
 
 CONNECTION_APPLICATIONS_VERSION = 1
 """Newest ``connection_applications`` file version."""
@@ -84,8 +84,8 @@ def parse_connection_applications(f: Fields, version: int) -> dict[str, Any]:
     """Body of a ``connection_applications`` study (see the module docstring)."""
     f.only([*ENVELOPE_KEYS, "network", "placement", "ledger", "policy", "applications"])
     body: dict[str, Any] = {}
-    _network(f, body)
-    _put(body, "ledger", f.text("ledger", required=False))
+    read_network(f, body)
+    put(body, "ledger", f.text("ledger", required=False))
     p = f.mapping("policy")
     p.only(CONNECTION_POLICY_KEYS)
     body["policy"] = {k: p.number(k, minimum=0, integer=k in POLICY_WHOLE_NUMBERS)
@@ -106,24 +106,24 @@ def parse_connection_applications(f: Fields, version: int) -> dict[str, Any]:
 
 def _parse_application(a: Fields, seen: set) -> dict[str, Any]:
     a.only(APPLICATION_KEYS)
-    app: dict[str, Any] = {"application_id": _unique(a, "application_id", seen)}
-    _put(app, "applicant", a.text("applicant", required=False))
+    app: dict[str, Any] = {"application_id": unique_id(a, "application_id", seen)}
+    put(app, "applicant", a.text("applicant", required=False))
     app["customer_class"] = a.text("customer_class", choices=CUSTOMER_CLASSES)
-    _put(app, "node", a.text("node", required=False))
+    put(app, "node", a.text("node", required=False))
     for key in ("x_m", "y_m"):
-        _put(app, key, a.number(key, required=False))
+        put(app, key, a.number(key, required=False))
     if ("node" in app) == ("x_m" in app or "y_m" in app):
         raise a.error("node", "give either node or both x_m and y_m")
     if ("x_m" in app) != ("y_m" in app):
         raise a.error("y_m" if "x_m" in app else "x_m", "give both x_m and y_m")
     for key in ("demand_l_s", "demand_m3_d"):
-        _put(app, key, a.number(key, required=False, minimum=0))
+        put(app, key, a.number(key, required=False, minimum=0))
     if ("demand_l_s" in app) == ("demand_m3_d" in app):
         raise a.error("demand_l_s", "give exactly one of demand_l_s or demand_m3_d")
     app["meter_dn"] = a.number("meter_dn", minimum=0, integer=True)
     app["storeys"] = a.number("storeys", required=False, default=1, minimum=1, integer=True)
     for key in ("required_head_m", "service_length_m", "elevation_m"):
-        _put(app, key, a.number(key, required=False,
+        put(app, key, a.number(key, required=False,
                                 minimum=None if key == "elevation_m" else 0))
     if a.data.get("pattern") is not None:
         pattern = a.data["pattern"]

@@ -5,12 +5,13 @@ Exports :class:`StudyKind`, :data:`KINDS`, :data:`PARSERS`, :func:`load_study`,
 :class:`KindNotAvailable`. The CLI
 (``python -m planning run``) and the app's pages go through here.
 
-Adding a kind (say, when ``planning.shutdowns`` lands):
+Adding a kind:
 
-1. write ``parse_<kind>(fields, version) -> body`` (or keep the one in ``pending.py``);
+1. write ``parse_<kind>(fields, version) -> body`` (``planning.studies.body_keys`` has the
+   readers every parser shares: ``network``/``placement``, unique ids);
 2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files
-   (``connection_study.py`` and ``leakage_study.py`` are examples: parser, runner and the
-   helpers their pages call, in one module per kind);
+   (``connection_study.py``, ``leakage_study.py`` and ``shutdown_study.py`` are examples:
+   parser, runner and the helpers their pages call, in one module per kind);
 3. set ``runner=`` in its :data:`KINDS` row (``module=`` names the planning module it needs).
 
 Nothing else changes: the CLI dispatches on ``kind``, and the app's save/load widgets
@@ -45,7 +46,11 @@ from planning.studies.network_run import (
     parse_network_run,
     write_network_run,
 )
-from planning.studies.pending import parse_shutdown_jobs
+from planning.studies.shutdown_study import (
+    SHUTDOWN_JOBS_VERSION,
+    parse_shutdown_jobs,
+    write_shutdown_jobs,
+)
 
 Runner = Callable[[Study, Path], list[Path]]
 """Runs a study and writes its outputs to a folder; returns the files written."""
@@ -120,8 +125,8 @@ KINDS: dict[str, StudyKind] = {
         StudyKind("connection_applications", "Connection applications",
                   CONNECTION_APPLICATIONS_VERSION, parse_connection_applications,
                   write_connection_applications, "planning.connections"),
-        StudyKind("shutdown_jobs", "Shutdown jobs", 1, parse_shutdown_jobs, None,
-                  "planning.shutdowns"),
+        StudyKind("shutdown_jobs", "Shutdown jobs", SHUTDOWN_JOBS_VERSION,
+                  parse_shutdown_jobs, write_shutdown_jobs, "planning.shutdowns"),
         StudyKind("leakage_settings", "Leakage settings", LEAKAGE_SETTINGS_VERSION,
                   parse_leakage_settings, write_leakage_settings, "planning.leakage"),
     )

@@ -58,8 +58,8 @@ import numpy as np
 import pandas as pd
 
 import gis
+from planning.studies.body_keys import put, read_network
 from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
-from planning.studies.pending import _network, _put
 
 LEAKAGE_SETTINGS_VERSION = 1
 """Newest ``leakage_settings`` file version."""
@@ -82,12 +82,12 @@ def parse_leakage_settings(f: Fields, version: int) -> dict[str, Any]:
     f.only([*ENVELOPE_KEYS, "network", "placement", "period", *REPORTED_KEYS, "leakage",
             "zones", "duration_h", "min_pressure_m", "prv_sweep"])
     body: dict[str, Any] = {}
-    _network(f, body)
+    read_network(f, body)
     reported = "supplied_m3" in f.data or "registered_m3" in f.data
     if not reported and f.data.get("leakage") is None:
         raise f.error("leakage", "give leakage settings to simulate, or the reported "
                       "volumes (supplied_m3, registered_m3), or both")
-    _put(body, "period", f.text("period", required=reported))
+    put(body, "period", f.text("period", required=reported))
     if reported:
         body["supplied_m3"] = f.number("supplied_m3", minimum=0)
         body["registered_m3"] = f.number("registered_m3", minimum=0)
@@ -95,11 +95,11 @@ def parse_leakage_settings(f: Fields, version: int) -> dict[str, Any]:
             raise f.error("supplied_m3", "must be > 0")
         if body["registered_m3"] > body["supplied_m3"]:
             raise f.error("registered_m3", "is larger than supplied_m3")
-        _put(body, "billed_m3", f.number("billed_m3", required=False, minimum=0))
+        put(body, "billed_m3", f.number("billed_m3", required=False, minimum=0))
     body["household_metered_share"] = f.number("household_metered_share", minimum=0,
                                                maximum=1)
     for key in ("dn75_length_km", "mean_outlet_pressure_mpa"):
-        _put(body, key, f.number(key, required=reported, minimum=0))
+        put(body, key, f.number(key, required=reported, minimum=0))
     body["frost_depth_m"] = f.number("frost_depth_m", required=False, default=0.0, minimum=0)
     if f.data.get("leakage") is not None:
         _parse_simulation(f, body)
@@ -111,13 +111,13 @@ def _parse_simulation(f: Fields, body: dict[str, Any]) -> None:
     for r in f.items("leakage", required=True):
         r.only(["pipe", "zone", AREA_KEY, EXPANSION_KEY, "note"])
         rule: dict[str, Any] = {}
-        _put(rule, "pipe", r.text("pipe", required=False))
-        _put(rule, "zone", r.text("zone", required=False))
+        put(rule, "pipe", r.text("pipe", required=False))
+        put(rule, "zone", r.text("zone", required=False))
         if "pipe" in rule and "zone" in rule:
             raise r.error("zone", "give a pipe or a zone, not both")
         rule[AREA_KEY] = r.number(AREA_KEY, minimum=0)
         rule[EXPANSION_KEY] = r.number(EXPANSION_KEY, required=False, default=0.0, minimum=0)
-        _put(rule, "note", r.text("note", required=False))
+        put(rule, "note", r.text("note", required=False))
         rules.append(rule)
     if not rules:
         raise f.error("leakage", "give at least one rule")

@@ -1,9 +1,11 @@
-"""Plots of connection and leakage studies for files (PNG), without pyplot.
+"""Plots of connection, leakage and shutdown studies for files (PNG), without pyplot.
 
 Exports :func:`plot_node_values` (a node map coloured by one column),
 :func:`plot_customer_pressure` (one application's pressure through the day),
-:func:`plot_zone_leakage` (leakage and rates per zone) and :func:`plot_prv_sweep`. Called by
-:mod:`planning.studies.connection_study` and :mod:`planning.studies.leakage_study`; figures
+:func:`plot_zone_leakage` (leakage and rates per zone), :func:`plot_prv_sweep` and
+:func:`plot_node_categories` (a node map coloured by a category, e.g. supply in a shutdown).
+Called by :mod:`planning.studies.connection_study`, :mod:`planning.studies.leakage_study` and
+:mod:`planning.studies.shutdown_study`; figures
 are ``matplotlib.figure.Figure`` objects saved with ``planning.capacity.output.save_figure``.
 """
 
@@ -171,5 +173,50 @@ def plot_prv_sweep(table: pd.DataFrame, valves: list[str]) -> Figure:
     handles = ax.get_legend_handles_labels()
     more = share.get_legend_handles_labels()
     ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+CATEGORY_COLOURS = ("#9e9e9e", "#fdae61", "#d7301f", "#7a0177", "#2c0a3a")
+"""Colours of ordered categories, least harm first (grey, then warmer and darker)."""
+
+
+def plot_node_categories(layer: gpd.GeoDataFrame, column: str, order: dict, *,
+                         title: str = "") -> Figure:
+    """Node points coloured by a category, with a legend giving each category's count.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Point layer in a metric CRS (e.g. ``shutdown_study.affected_layer``).
+    column : str
+        Column holding the category of each point.
+    order : dict
+        Category -> rank, least harm first (e.g. ``shutdown_study.STATUS_CODES``); at most
+        five categories; others are drawn as the first.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = Figure(figsize=(7.5, 6.5), label=column)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xy = np.column_stack([layer.geometry.x, layer.geometry.y])
+    values = layer[column].astype(str)
+    for name, rank in sorted(order.items(), key=lambda kv: kv[1]):
+        sel = (values == name).to_numpy()
+        if not sel.any():
+            continue
+        ax.scatter(xy[sel, 0], xy[sel, 1], s=6 if rank == 0 else 16,
+                   color=CATEGORY_COLOURS[min(int(rank), len(CATEGORY_COLOURS) - 1)],
+                   label=f"{name} ({int(sel.sum())} nodes)", zorder=2 + rank)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
+    ax.set_ylabel("northing (m)")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
