@@ -1,32 +1,43 @@
 """Shutdowns page: planned works and bursts (§14, §15, §19).
 
-Inputs, map and study files work now; valves, affected customers, best window and notices
-are wired when ``planning.shutdowns`` lands (see :func:`_plan`).
+The tables hold the jobs and bursts of a ``shutdown_jobs`` study; "Plan" runs the selected
+one through :mod:`planning.shutdowns` (``plan_job`` for works, ``burst`` for bursts) via
+:mod:`planning.studies.shutdown_study` and shows the valves to close, the customers who lose
+water (table and map), the least-harm window, the notice list and emergency supply
+(:mod:`app_pages.shutdown_results`). Plans are cached per network, study body, job and
+study time.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from app_pages import maps
+from app_pages import maps, shutdown_results
 from app_pages.common import (
     companions,
     current_network,
     current_source,
-    module_missing,
     network_keys,
+    open_source,
     source_of_study,
     use_source,
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.studies import (
-    ScenarioFileError,
-    Study,
-    build_study,
-    optional_module,
-    study_file_name,
+from planning.shutdowns import ShutdownInputError
+from planning.studies import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from planning.studies.shutdown_study import (
+    check_shutdown_jobs,
+    plan_item,
+    read_inputs,
+    study_items,
+    study_now,
 )
 
 state = st.session_state
@@ -51,19 +62,80 @@ def _rows(table: pd.DataFrame) -> list[dict]:
 
 
 def _on_load(study: Study) -> None:
-    """Open the study's network if it names one (raises if bad), then set the inputs."""
+    """Check the study against its network (pipes, valves, files; raises if bad), then
+    open that network and set the inputs: a bad file leaves the session as it was."""
     source = source_of_study(study)
+    check_shutdown_jobs(open_source(source) if source else current_network(), study.body,
+                        resolve=study.resolve, source=study.source)
     if source is not None:
         use_source(source)
+    state["sd_files"] = {key: str(study.resolve(study.body[key]).resolve())
+                         for key in ("valves", "customers") if key in study.body}
     state["sd_body"] = study.body
     state["sd_name"] = study.name or "Shutdown jobs"
     state["sd_ver"] = state.get("sd_ver", 0) + 1
+    state.pop("sd_run", None)
 
 
-def _plan(module, opened, study: Study) -> None:
-    """Show valves, customers without water, best window and notices (wire it here)."""
-    st.warning(f"`{module.__name__}` has landed: wire plan_job/burst in app_pages/shutdowns.py "
-               "(_plan) and the `shutdown_jobs` runner in planning/studies/kinds.py.")
+def _resolve(relative: str) -> Path:
+    """Files of a study the page builds are named relative to the studies folder."""
+    return studies_dir() / relative
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _plan(key: tuple, body_json: str, section: str, index: int, now_iso: str, _opened):
+    """One plan per network, study body, job and study time (shared, read-only)."""
+    return plan_item(_opened, json.loads(body_json), section, index, resolve=_resolve,
+                     source="<inputs>", now=datetime.fromisoformat(now_iso))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _inputs(key: tuple, files_json: str, _opened):
+    return read_inputs(_opened, json.loads(files_json), resolve=_resolve, source="<inputs>")
+
+
+def _label(body: dict, section: str, index: int) -> str:
+    item = body[section][index]
+    if section == "jobs":
+        return f"{item['job_id']}: works on {item['pipe']} ({item['duration_h']:g} h)"
+    return f"{item['job_id']}: burst on {item['pipe']} at {item['time']}"
+
+
+def _planning(opened, source, study: Study, ver: int) -> None:
+    """Pick a job or burst of the study, plan it (cached) and show the plan."""
+    body = study.body
+    files = {k: body[k] for k in ("valves", "customers") if k in body}
+    try:
+        inputs = _inputs(source.key, json.dumps(files, sort_keys=True), opened)
+    except ScenarioFileError as exc:
+        st.error(f"Not planned: {exc}", icon=":material/error:")
+        return
+    st.caption(f"Valve layer: {inputs.valves_file or 'SYNTHETIC N-1 placement (no valve file)'}"
+               f" ({len(inputs.valves)} valves); customers: "
+               f"{inputs.customers_file or 'estimated from demand (0.5 m³ per account a day)'}.")
+    items = study_items(body)
+    pick = st.selectbox("Job or burst to plan", range(len(items)), key=f"sd_pick_{ver}",
+                        format_func=lambda i: _label(body, *items[i]))
+    section, index = items[pick]
+    body_json = json.dumps(body, sort_keys=True)
+    if st.button("Plan the shutdown", type="primary", icon=":material/event_available:"):
+        now = study_now(body).isoformat(timespec="minutes")
+        state["sd_run"] = (source.key, body_json, section, index, now)
+    run = state.get("sd_run")
+    if not run or run[0] != source.key:
+        return
+    progress = st.progress(0.2, text="Searching the start with least harm and running the "
+                           "shutdown (the first plan after an install compiles the solver)…")
+    try:
+        plan = _plan(*run, opened)
+    except (ScenarioFileError, ShutdownInputError) as exc:
+        progress.empty()
+        st.error(f"Not planned: {exc}", icon=":material/error:")
+        return
+    progress.progress(1.0, text=f"Planned {plan.job.job_id} (study time {run[4]}).")
+    if run[1:4] != (body_json, section, index):
+        st.caption("The inputs changed since this plan: press Plan to update.")
+    shutdown_results.show(opened, plan)
 
 
 def _common_column_config() -> dict:
@@ -82,10 +154,6 @@ def page() -> None:
     st.caption("For works or a burst: which valves to close, which customers lose water, when "
                "it hurts least, the 24-hour notice list, and emergency supply for outages over "
                "24 hours (§14, §15, §19).")
-    module = optional_module("planning.shutdowns")
-    if module is None:
-        module_missing("planning.shutdowns", "valve isolation, affected customers, the best "
-                       "window, notices and the outage log")
     opened = current_network()
     body = state.get("sd_body", {"jobs": [], "bursts": [], "policy": {}})
     policy_in = body.get("policy", {})
@@ -142,11 +210,14 @@ def page() -> None:
 
     source = current_source()
 
+    files = {key: os.path.relpath(path, studies_dir())
+             for key, path in state.get("sd_files", {}).items()}
+
     def build() -> Study:
         stem = study_file_name(state["sd_name"], "shutdown_jobs")[:-5]
         return build_study("shutdown_jobs", state["sd_name"],
-                           {**network_keys(source, stem), "now": now, "policy": policy,
-                            "jobs": job_rows, "bursts": burst_rows})
+                           {**network_keys(source, stem), **files, "now": now,
+                            "policy": policy, "jobs": job_rows, "bursts": burst_rows})
 
     study_box("shutdown_jobs", "sd_study", build, _on_load,
               companions=lambda study: companions(source, study))
@@ -154,11 +225,14 @@ def page() -> None:
         study, problem = build(), None
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
-    if st.button("Plan the jobs", type="primary", disabled=module is None or study is None,
-                 icon=":material/event_available:"):
-        _plan(module, opened, study)
     if problem and (len(jobs) or len(bursts)):
-        st.caption(f"Check the inputs: {problem}")
+        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+    elif study is None:
+        st.info("Add a job or a burst to the tables, or load a study file.",
+                icon=":material/info:")
+    else:
+        st.subheader("Plan")
+        _planning(opened, source, study, ver)
 
 
 page()
