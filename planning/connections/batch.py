@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..inputfiles import InputFileError, read_text
 from .application import Application
 from .errors import ConnectionInputError
 from .impact import Assessment, ConnectionStudy
@@ -83,13 +84,17 @@ def read_applications(source) -> tuple[list[tuple[int, Application]], list[Conne
     Raises
     ------
     ConnectionInputError
-        A header with an unknown column (row 0) or an empty file.
+        A header with an unknown column (row 0), an empty file, or a file that is not
+        UTF-8 text (the row and line of the first bad byte).
     """
     if isinstance(source, str) and "\n" in source:
         return _parse(io.StringIO(source))
     if isinstance(source, (str, Path)):
-        with open(source, newline="", encoding="utf-8-sig") as f:
-            return _parse(f)
+        try:
+            text = read_text(source)
+        except InputFileError as exc:  # the header is row 0, so line n is row n - 1
+            raise ConnectionInputError("file", str(exc), row=(exc.line or 1) - 1) from None
+        return _parse(io.StringIO(text, newline=""))
     return _parse(source)
 
 

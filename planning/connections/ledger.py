@@ -97,6 +97,12 @@ class Ledger:
         The CRS placement of the applications' locations, stored in the file; studies and
         maps that use the ledger take it (see :meth:`set_placement`).
 
+    Raises
+    ------
+    ConnectionInputError
+        Field ``ledger``: ``path`` is not an SQLite file, or another SQLite file (an outage
+        log, a GeoPackage); it is refused and left unchanged.
+
     Examples
     --------
     >>> ledger = Ledger("connections.sqlite")                      # doctest: +SKIP
@@ -109,6 +115,11 @@ class Ledger:
     def __init__(self, path: str | Path, placement=None):
         self.path = str(path)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            self._refuse_foreign_file()
+        except BaseException:
+            self._db.close()
+            raise
         self._db.execute("PRAGMA foreign_keys = ON")
         with self._transaction() as cur:
             for statement in _SCHEMA.split(";"):
@@ -126,6 +137,20 @@ class Ledger:
             self.set_placement(placement)
 
     # ---- plumbing --------------------------------------------------------------------------
+    def _refuse_foreign_file(self) -> None:
+        """Raise (touching nothing) unless the file is a ledger or a new, empty database."""
+        name = Path(self.path).name
+        try:
+            tables = {r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise ConnectionInputError("ledger", f"{name} is not a connection ledger ({exc}); "
+                                       "it was left unchanged") from None
+        if tables and not {"applications", "events", "meta"} <= tables:
+            raise ConnectionInputError(
+                "ledger", f"{name} is an SQLite file but not a connection ledger (it holds the "
+                f"tables {', '.join(sorted(tables))}); it was left unchanged")
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
         cur = self._db.cursor()

@@ -12,12 +12,14 @@ ASSUMPTION (see :attr:`Policy.free_external_line_max_m`).
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from ..inputfiles import InputFileError, read_text
 from .application import Application
 from .errors import ConnectionInputError
 
@@ -104,23 +106,39 @@ def load_holidays(path: str | Path) -> WorkingCalendar:
 
     ``kind`` is ``holiday`` (a weekday off) or ``workday`` (a weekend day worked); other
     columns are ignored. See ``scenarios/connections/holidays_2025.csv``.
+
+    Raises
+    ------
+    ConnectionInputError
+        Naming the row (the header is row 0) and the field: a missing column, a bad date
+        or kind, or a file that is not UTF-8 text.
     """
+    try:
+        text = read_text(path)
+    except InputFileError as exc:  # the header is row 0, so line n is row n - 1
+        raise ConnectionInputError("file", str(exc), row=(exc.line or 1) - 1) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for column in ("date", "kind"):
+        if column not in [str(c).strip() for c in reader.fieldnames or ()]:
+            raise ConnectionInputError(column, f"{Path(path).name} needs columns 'date' and "
+                                       f"'kind' (has {reader.fieldnames or 'no header'})",
+                                       row=0)
     holidays, workdays = set(), set()
-    with open(path, newline="", encoding="utf-8") as f:
-        for i, rec in enumerate(csv.DictReader(f), start=1):
-            try:
-                day = date.fromisoformat(rec["date"].strip())
-            except (KeyError, ValueError, AttributeError):
-                raise ConnectionInputError("date", f"not a date: {rec.get('date')!r}",
-                                           row=i) from None
-            kind = (rec.get("kind") or "").strip().lower()
-            if kind == "holiday":
-                holidays.add(day)
-            elif kind == "workday":
-                workdays.add(day)
-            else:
-                raise ConnectionInputError("kind", f"must be holiday or workday, got {kind!r}",
-                                           row=i)
+    for i, rec in enumerate(reader, start=1):
+        rec = {str(k).strip(): v for k, v in rec.items()}
+        try:
+            day = date.fromisoformat(rec["date"].strip())
+        except (KeyError, ValueError, AttributeError):
+            raise ConnectionInputError("date", f"not a date: {rec.get('date')!r}",
+                                       row=i) from None
+        kind = (rec.get("kind") or "").strip().lower()
+        if kind == "holiday":
+            holidays.add(day)
+        elif kind == "workday":
+            workdays.add(day)
+        else:
+            raise ConnectionInputError("kind", f"must be holiday or workday, got {kind!r}",
+                                       row=i)
     return WorkingCalendar(frozenset(holidays), frozenset(workdays))
 
 

@@ -1,7 +1,7 @@
 """The one error type of ``planning.leakage``: bad input, named by source, row and field.
 
-Exports :class:`LeakageInputError`. Raised by :mod:`.settings` (leakage settings from code, a
-CSV or a GeoPackage), :mod:`.zones` (zone tables), :mod:`.cjj92` (indicator inputs) and
+Exports :class:`LeakageInputError` and :func:`file_error`. Raised by :mod:`.settings`
+(leakage settings from code, a CSV or a GeoPackage), :mod:`.zones` (zone tables), :mod:`.cjj92` (indicator inputs) and
 :mod:`.ltown` (the BattLeDIM leak list). Whatever raises it has changed nothing: every
 function of this package returns a new network and never edits the one it is given.
 """
@@ -47,3 +47,10 @@ class LeakageInputError(ValueError):
             where.append(f"field {field!r}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+def file_error(exc) -> LeakageInputError:
+    """A :class:`planning.inputfiles.InputFileError` (not UTF-8 CSV, not a GIS file) as a
+    :class:`LeakageInputError` naming the file and line."""
+    where = exc.source if exc.line is None else f"{exc.source}, line {exc.line}"
+    return LeakageInputError(exc.problem, source=where)

@@ -43,8 +43,9 @@ import pandas as pd
 import models
 from simulation import NumbaSimulator
 
+from ..inputfiles import InputFileError, read_text
 from .balance import NETWORK, water_balance
-from .errors import LeakageInputError
+from .errors import LeakageInputError, file_error
 from .zones import Zones, zones_from_boundaries
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +93,11 @@ def read_battledim_leaks(path: str | Path = LTOWN_LEAKS) -> pd.DataFrame:
     """
     path = Path(path)
     rows = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
+        raise file_error(exc) from None
+    for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line.startswith("-"):
             line = line[1:].strip()
@@ -199,11 +204,13 @@ def add_orifice_leaks(net, schedule: pd.DataFrame,
     out = base.copy()
     wn = out.wn
     extra = []
-    for row in schedule.itertuples(index=False):
+    for i, row in enumerate(schedule.itertuples(index=False), start=1):
         if row.pipe not in wn.pipe_name_list:
-            raise LeakageInputError(f"{row.pipe!r} is not a pipe of the network", field="pipe")
+            raise LeakageInputError(f"{row.pipe!r} is not a pipe of the network",
+                                    source="leak schedule", row=i, field="pipe")
         if f"{row.pipe}_leaknode" in wn.node_name_list:
-            raise LeakageInputError(f"two leaks on pipe {row.pipe!r} in one run", field="pipe")
+            raise LeakageInputError(f"two leaks on pipe {row.pipe!r} in one run",
+                                    source="leak schedule", row=i, field="pipe")
         node, new_pipe = f"{row.pipe}_leaknode", f"{row.pipe}_Bleak"
         wntr.morph.split_pipe(wn, row.pipe, new_pipe, node, return_copy=False)
         wn.get_node(node).add_leak(wn, area=float(row.area_m2), discharge_coeff=discharge_coeff,

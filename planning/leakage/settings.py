@@ -28,7 +28,8 @@ import pandas as pd
 import models
 from models.network import LEAKAGE_COLUMNS
 
-from .errors import LeakageInputError
+from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
+from .errors import LeakageInputError, file_error
 from .zones import Zones
 
 AREA, EXPANSION = LEAKAGE_COLUMNS
@@ -288,17 +289,19 @@ def read_leakage_rules(path: str | os.PathLike, layer: str | None = None) -> lis
     Raises
     ------
     LeakageInputError
-        Naming the file, the row (1 = first data row; CSV line = row + 1) and the field.
+        Naming the file, the row (1 = first data row; CSV line = row + 1) and the field;
+        or the file (and line) when it is not UTF-8 CSV or not a GIS file.
     """
     path = Path(path)
     if not path.is_file():
         raise LeakageInputError("no such file", source=str(path))
-    if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-        return _rules_from_table(table, path.name)
-    import gis
-
-    layers = gis.read_layers(path, [layer] if layer else ["leakage", "pipes"])
+    try:
+        if path.suffix.lower() == ".csv":
+            return _rules_from_table(read_csv_strings(path, skipinitialspace=True), path.name)
+        layers = read_gis_layers(path, [layer] if layer else ["leakage", "pipes"],
+                                 geometry=False)
+    except InputFileError as exc:
+        raise file_error(exc) from None
     if layer and layer not in layers:
         raise LeakageInputError(f"has no layer {layer!r}", source=path.name)
     name = layer or ("leakage" if "leakage" in layers else "pipes")

@@ -27,7 +27,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from .errors import LeakageInputError
+from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
+from .errors import LeakageInputError, file_error
 
 UNZONED = "(unzoned)"
 """Zone label of nodes and pipes that have none."""
@@ -266,7 +267,10 @@ def read_zones(net, path: str | os.PathLike, column: str = "zone") -> Zones:
     source = path.name
     wn = _wn(net)
     if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        try:
+            table = read_csv_strings(path)
+        except InputFileError as exc:
+            raise file_error(exc) from None
         key = "node" if "node" in table.columns else "pipe" if "pipe" in table.columns else None
         if key is None or column not in table.columns:
             raise LeakageInputError(f"needs columns 'node' or 'pipe', and {column!r}; "
@@ -278,9 +282,10 @@ def read_zones(net, path: str | os.PathLike, column: str = "zone") -> Zones:
                 raise LeakageInputError(f"unknown {key} {name!r}", source=source, row=i,
                                         field=key, csv=True)
         return zones_from_nodes(net, zones) if key == "node" else zones_from_pipes(net, zones)
-    import gis
-
-    layers = gis.read_layers(path, [*_NODE_LAYERS, "pipes"])
+    try:
+        layers = read_gis_layers(path, [*_NODE_LAYERS, "pipes"], geometry=False)
+    except InputFileError as exc:
+        raise file_error(exc) from None
     node_zone: dict[str, str] = {}
     pipe_zone: dict[str, str] = {}
     for name, layer in layers.items():

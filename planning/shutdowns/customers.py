@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
 
 DEFAULT_USE_M3_PER_ACCOUNT_DAY = 0.5
@@ -110,8 +111,8 @@ def average_demand_m3s(net) -> pd.Series:
 
 
 def customers_per_node(net, customers=None, *,
-                       use_m3_per_account_day: float = DEFAULT_USE_M3_PER_ACCOUNT_DAY
-                       ) -> pd.Series:
+                       use_m3_per_account_day: float = DEFAULT_USE_M3_PER_ACCOUNT_DAY,
+                       source: str = "customers") -> pd.Series:
     """Accounts per junction: given, or estimated from average demand.
 
     Parameters
@@ -123,6 +124,8 @@ def customers_per_node(net, customers=None, *,
         the estimate; names it lists that the network lacks raise.
     use_m3_per_account_day : float
         Average use per account, m3/d (module default 0.5).
+    source : str
+        What ``customers`` came from, for error messages (a file and layer name).
 
     Returns
     -------
@@ -141,10 +144,10 @@ def customers_per_node(net, customers=None, *,
     out = pd.Series(est.astype(np.int64), index=avg.index, name="customers")
     if customers is None:
         return out
-    given = _given_series(customers, "customers")
+    given = _given_series(customers, source)
     unknown = given.index.difference(out.index)
     if len(unknown):
-        raise ShutdownInputError("customers", unknown[0], "node",
+        raise ShutdownInputError(source, unknown[0], "node",
                                  f"no junction {unknown[0]!r} in the network",
                                  missing=tuple(unknown))
     out.loc[given.index] = given.to_numpy()
@@ -180,7 +183,10 @@ def read_customers(path: str | os.PathLike, net, *, layer: str = "junctions",
     """
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        try:
+            table = read_csv_strings(path)
+        except InputFileError as exc:
+            raise ShutdownInputError(exc.source, exc.line, None, exc.problem) from None
         table.columns = [str(c).strip().lower() for c in table.columns]
         table.index = range(2, len(table) + 2)
         if "node" not in table.columns or "customers" not in table.columns:
@@ -201,7 +207,12 @@ def read_customers(path: str | os.PathLike, net, *, layer: str = "junctions",
                                      f"{table.loc[line, 'customers']!r} is not a count")
         series = pd.Series(values.to_numpy(), index=table["node"].str.strip().to_numpy())
         return customers_per_node(net, series, use_m3_per_account_day=use_m3_per_account_day)
-    import pyogrio
-
-    table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-    return customers_per_node(net, table, use_m3_per_account_day=use_m3_per_account_day)
+    try:
+        layers = read_gis_layers(path, [layer], geometry=False)
+    except InputFileError as exc:
+        raise ShutdownInputError(exc.source, exc.line, None, exc.problem) from None
+    if layer not in layers:
+        raise ShutdownInputError(path.name, None, None, f"no layer {layer!r}")
+    table = layers[layer]
+    return customers_per_node(net, table, use_m3_per_account_day=use_m3_per_account_day,
+                              source=f"{path.name}:{layer}")

@@ -27,10 +27,12 @@ Exports :class:`OutageRecord`, :class:`OutageLog`, :func:`quarterly_indicators`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from numbers import Integral, Real
 from pathlib import Path
 
 import pandas as pd
@@ -100,15 +102,41 @@ class OutageRecord:
     notice_issued: datetime | None = None
     emergency_supply: bool = False
 
-    def check(self) -> None:
-        """Raise :class:`ShutdownInputError` if a field is out of range."""
+    def check(self, row=None, source: str = "outage record") -> None:
+        """Raise :class:`ShutdownInputError` if a field is missing, mistyped or out of range.
+
+        ``row`` (e.g. the record's position in a batch) and ``source`` name it in the error.
+        """
+        def bad(field, problem):
+            return ShutdownInputError(source, row, field, problem)
+
         if self.kind not in ("planned", "unplanned"):
-            raise ShutdownInputError("outage record", None, "kind",
-                                     f"{self.kind!r} is not 'planned' or 'unplanned'")
+            raise bad("kind", f"{self.kind!r} is not 'planned' or 'unplanned'")
+        for name in ("start", "end"):
+            if not isinstance(getattr(self, name), datetime):
+                raise bad(name, f"{getattr(self, name)!r} is not a date and time")
         if self.end < self.start:
-            raise ShutdownInputError("outage record", None, "end", "ends before it starts")
-        if int(self.customers) < 0:
-            raise ShutdownInputError("outage record", None, "customers", "negative")
+            raise bad("end", "ends before it starts")
+        if self.notice_issued is not None and not isinstance(self.notice_issued, datetime):
+            raise bad("notice_issued", f"{self.notice_issued!r} is not a date and time")
+        if isinstance(self.customers, bool) or not isinstance(self.customers, Real) or not (
+                isinstance(self.customers, Integral) or float(self.customers).is_integer()):
+            raise bad("customers", f"{self.customers!r} is not a whole number of accounts")
+        if self.customers < 0:
+            raise bad("customers", "negative")
+        if self.customer_hours is not None:
+            if isinstance(self.customer_hours, bool) or not isinstance(self.customer_hours, Real):
+                raise bad("customer_hours", f"{self.customer_hours!r} is not a number")
+            if not (math.isfinite(self.customer_hours) and self.customer_hours >= 0):
+                raise bad("customer_hours", f"{self.customer_hours!r} must be a finite number "
+                                            ">= 0 (or None when unknown)")
+        if not isinstance(self.nodes, (tuple, list)) or not all(
+                isinstance(n, str) for n in self.nodes):
+            raise bad("nodes", "must be a list of junction names (strings), "
+                               f"got {self.nodes!r}")
+        for name in ("area", "pipe", "job_id", "network"):
+            if not isinstance(getattr(self, name), str):
+                raise bad(name, f"{getattr(self, name)!r} is not text")
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -123,6 +151,12 @@ class OutageLog:
     path : str or os.PathLike
         The database file; ``":memory:"`` for a throw-away log.
 
+    Raises
+    ------
+    ShutdownInputError
+        ``path`` is not an SQLite file, or is another SQLite file (a connection ledger, a
+        GeoPackage): it is refused and left unchanged.
+
     Examples
     --------
     >>> with OutageLog(":memory:") as log:                       # doctest: +SKIP
@@ -134,8 +168,23 @@ class OutageLog:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=30.0)
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        try:
+            tables = {r[0] for r in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "outages" not in tables:
+                raise ShutdownInputError(
+                    Path(self.path).name, None, None,
+                    "is an SQLite file but not an outage log (it holds the tables "
+                    f"{', '.join(sorted(tables))}); it was left unchanged")
+            with self._conn:
+                self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise ShutdownInputError(Path(self.path).name, None, None,
+                                     f"not an outage log: {exc}") from None
+        except ShutdownInputError:
+            self.close()
+            raise
 
     def __enter__(self) -> OutageLog:
         return self
@@ -161,8 +210,11 @@ class OutageLog:
     def add_many(self, records) -> list[int]:
         """Store records in one transaction (all or none); returns their ids."""
         recs = list(records)
-        for r in recs:
-            r.check()
+        for i, r in enumerate(recs, start=1):
+            if not isinstance(r, OutageRecord):
+                raise ShutdownInputError("outage records", i, None,
+                                         f"{r!r} is not an OutageRecord")
+            r.check(row=i if len(recs) > 1 else None)
         ids = []
         db = self._db()
         with db:
@@ -184,10 +236,24 @@ class OutageLog:
         """Record the actual restoration time (and customer-hours) of an outage."""
         db = self._db()
         with db:
-            cur = db.execute('UPDATE outages SET "end" = ?, customer_hours = ? WHERE id = ?',
-                             (_iso(end), customer_hours, int(outage_id)))
-            if cur.rowcount != 1:
+            found = db.execute("SELECT start FROM outages WHERE id = ?",
+                               (int(outage_id),)).fetchone()
+            if found is None:
                 raise ShutdownInputError("outage log", outage_id, "id", "no such outage")
+            if not isinstance(end, datetime):
+                raise ShutdownInputError("outage log", outage_id, "end",
+                                         f"{end!r} is not a date and time")
+            if _iso(end) < found[0]:
+                raise ShutdownInputError("outage log", outage_id, "end",
+                                         f"{_iso(end)} is before the outage's start {found[0]}")
+            if customer_hours is not None and not (
+                    isinstance(customer_hours, Real) and math.isfinite(customer_hours)
+                    and customer_hours >= 0):
+                raise ShutdownInputError("outage log", outage_id, "customer_hours",
+                                         f"{customer_hours!r} must be a finite number >= 0")
+            db.execute('UPDATE outages SET "end" = ?, customer_hours = ? WHERE id = ?',
+                       (_iso(end), None if customer_hours is None else float(customer_hours),
+                        int(outage_id)))
 
     def records(self, start: datetime | None = None, end: datetime | None = None
                 ) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from numbers import Real
 
 import pandas as pd
 
@@ -139,7 +140,8 @@ def _layer(net, valve_layer):
 
 
 def _job_seconds(hours: float) -> int:
-    if not hours or hours <= 0 or not math.isfinite(hours):
+    if (isinstance(hours, bool) or not isinstance(hours, Real) or not math.isfinite(hours)
+            or hours <= 0):
         raise ShutdownInputError("job", None, "duration_h", f"{hours!r} is not a positive duration")
     return int(math.ceil(hours * 3600.0 / JOB_STEP_S - 1e-9) * JOB_STEP_S)
 
@@ -210,6 +212,12 @@ def plan_job(net, job: Job, valve_layer: pd.DataFrame | None = None,
         raise ShutdownInputError("job", None, "pipe", f"no pipe {job.pipe!r} in the network",
                                  missing=(job.pipe,))
     dur_s = _job_seconds(job.duration_h)
+    if job.not_before is not None and not isinstance(job.not_before, datetime):
+        raise ShutdownInputError("job", None, "not_before",
+                                 f"{job.not_before!r} is not a date and time")
+    if isinstance(job.inoperable_valves, str):
+        raise ShutdownInputError("job", None, "inoperable_valves",
+                                 f"{job.inoperable_valves!r}: give a list of valve ids")
     iso = isolate(segment_map(net, layer), job.pipe, job.inoperable_valves)
     cust = customers_per_node(net, customers)
     step_s = int(round(policy.start_step_h * 3600))

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..inputfiles import InputFileError, gis_layer_names, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
 
 VALVE_COLUMNS = ("link", "node", "operable", "synthetic")
@@ -167,7 +168,8 @@ def read_valve_layer(path: str | os.PathLike, net, *, layer: str = "valves",
     net : models.Network or wntr.network.WaterNetworkModel
         The network the valves belong to (every row is checked against it).
     layer : str
-        Layer name inside a GeoPackage (ignored for CSV and single-layer files).
+        Layer name inside a GeoPackage (a file with one layer is read whatever its
+        layer is called; ignored for CSV).
     synthetic : bool, optional
         Force the ``synthetic`` flag (see :func:`check_valve_layer`).
 
@@ -179,22 +181,32 @@ def read_valve_layer(path: str | os.PathLike, net, *, layer: str = "valves",
     Raises
     ------
     ShutdownInputError
-        As :func:`check_valve_layer`; rows of CSV files are named by line number.
+        As :func:`check_valve_layer`; rows of CSV files are named by line number. Also a
+        file that is not UTF-8 CSV or not a GIS file, and a multi-layer file without the
+        layer.
     FileNotFoundError
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
-    if path.suffix.lower() == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-        table.columns = [str(c).strip().lower() for c in table.columns]
-        return check_valve_layer(net, table, source=path.name,
-                                 row_numbers=range(2, len(table) + 2), synthetic=synthetic)
-    import pyogrio  # GIS files only
-
-    names = [str(r[0]) for r in pyogrio.list_layers(path)]
-    name = layer if layer in names else names[0]
-    table = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+    try:
+        if path.suffix.lower() == ".csv":
+            table = read_csv_strings(path, skipinitialspace=True)
+            table.columns = [str(c).strip().lower() for c in table.columns]
+            return check_valve_layer(net, table, source=path.name,
+                                     row_numbers=range(2, len(table) + 2),
+                                     synthetic=synthetic)
+        names = gis_layer_names(path)
+        if layer in names:
+            name = layer
+        elif len(names) == 1:
+            name = names[0]  # single-layer files (GeoJSON, shapefile): whatever it is called
+        else:
+            raise ShutdownInputError(path.name, None, None,
+                                     f"no layer {layer!r} (layers: {', '.join(names) or 'none'})")
+        table = read_gis_layers(path, [name], geometry=False)[name]
+    except InputFileError as exc:
+        raise ShutdownInputError(exc.source, exc.line, None, exc.problem) from None
     table.columns = [str(c).strip().lower() for c in table.columns]
     return check_valve_layer(net, table, source=f"{path.name}:{name}",
                              row_numbers=range(1, len(table) + 1), synthetic=synthetic)
