@@ -535,8 +535,9 @@ def isolated_links_layer(opened, plan) -> gpd.GeoDataFrame:
     inside = set(plan.isolation.links)
     role = pd.Series({link: "isolated" if link in inside else "closed boundary link"
                       for link in plan.isolation.closed_links}, dtype=object)
-    return gis.without_water_layer(opened.net, role, opened.placement, per="link",
-                                   name="role")
+    layer = gis.without_water_layer(opened.net, role, opened.placement, per="link",
+                                    name="role")
+    return layer[layer["role"].notna()].copy()
 
 
 def valves_layer(opened, plan) -> gpd.GeoDataFrame:
