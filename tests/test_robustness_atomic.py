@@ -2,7 +2,8 @@
 
 A child process rewrites a file over and over, alternating two versions; the test kills it
 with SIGKILL at a random moment and checks that the file on disk is exactly one of the two
-versions. Covered: study (scenario) files, INP files with [LEAKAGE], and GeoPackages.
+versions. Covered: study (scenario) files, INP files with [LEAKAGE], and GeoPackages;
+the SQLite records (connection ledger, outage log) are checked for whole transactions.
 """
 
 from __future__ import annotations
@@ -127,3 +128,58 @@ def test_killed_ledger_writer_leaves_a_consistent_ledger(tmp_path):
         table = Ledger(path).list()
         assert len(table) > 0
         assert table["status"].isin(["received", "approved"]).all()
+
+
+OUTAGE_WRITER = """
+import itertools
+from datetime import datetime, timedelta
+from planning.shutdowns import OutageLog, OutageRecord
+log = OutageLog({path!r})
+start = len(log) // 3
+print("ready", flush=True)
+for i in itertools.count(start):
+    t0 = datetime(2024, 1, 1) + timedelta(hours=i)
+    ids = log.add_many([OutageRecord("planned", t0, t0 + timedelta(hours=2), 10 + k,
+                                     nodes=tuple(f"J{{k}}-{{n}}" for n in range(200)),
+                                     job_id=f"B{{i:06d}}") for k in range(3)])
+    log.set_end(ids[0], t0 + timedelta(hours=5), customer_hours=50.0)
+"""
+
+
+@pytest.mark.slow
+def test_killed_outage_log_writer_leaves_old_or_new_records(tmp_path):
+    """One transaction per batch and per correction: after a kill, batches are whole."""
+    import sqlite3
+
+    from planning.shutdowns import OutageLog
+
+    path = tmp_path / "outages.sqlite"
+    rng = random.Random(5)
+    seen = 0
+    for kills in range(1, 5):
+        proc = subprocess.Popen([sys.executable, "-c", OUTAGE_WRITER.format(path=str(path))],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONPATH=str(REPO)))
+        try:
+            assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()
+            time.sleep(rng.uniform(0.2, 1.0))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        with OutageLog(path) as log:
+            table = log.records()
+        assert len(table) > seen  # the writer got some batches in before the kill
+        seen = len(table)
+        sizes = table.groupby("job_id").size()
+        assert (sizes == 3).all(), "a killed writer left part of a batch"
+        assert list(sizes.index) == [f"B{i:06d}" for i in range(len(sizes))]
+        assert all(len(n) == 200 for n in table["nodes"])
+        first = table.groupby("job_id").head(1)  # the corrected record: old or new end
+        hours = (first["end"] - first["start"]).dt.total_seconds() / 3600
+        corrected = first["customer_hours"] == 50.0
+        assert (hours[corrected] == 5).all() and (hours[~corrected] == 2).all()
+        assert first["customer_hours"][~corrected].isna().all()
+        # only a batch a writer was killed after may await its correction
+        assert (~corrected).sum() <= kills
