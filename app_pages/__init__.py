@@ -2,7 +2,7 @@
 
 Each page module builds its inputs, calls ``planning`` and ``gis``, and shows the results;
 it computes nothing itself. Shared pieces live in :mod:`app_pages.common` (the current
-network, caches, downloads, "module not available" box), :mod:`app_pages.maps` (pydeck maps
+network, caches, downloads), :mod:`app_pages.maps` (pydeck maps
 with legends) and :mod:`app_pages.study_files` (save/load of study files).
 
 To add a page: write ``app_pages/<name>.py`` (``leakage.py`` is a good model) and

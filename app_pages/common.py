@@ -183,14 +183,6 @@ def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
                        mime="text/csv", key=key, icon=":material/download:")
 
 
-def module_missing(module: str, what: str) -> None:
-    """The info box a page shows while its planning module has not landed."""
-    st.info(f"**Module not available yet:** `{module}` is still being written, so {what} "
-            "cannot run here yet. The inputs below work already and can be saved to and "
-            "loaded from study files; the results will appear here once the module lands.",
-            icon=":material/construction:")
-
-
 def source_of_study(study) -> NetworkSource | None:
     """The network a study names (``network`` and ``placement`` keys), or None if none.
 

@@ -1,9 +1,7 @@
 """Every page renders on the demo; study files load and save (AppTest).
 
-A page whose planning module has not landed (Shutdowns, for now) shows the "module not
-available yet" box with its inputs in place, and its run button is disabled. The assessments
-of the Connections and Leakage pages are tested in test_app_connections.py and
-test_app_leakage.py.
+What the Connections, Shutdowns and Leakage pages compute is tested in
+test_app_connections.py, test_app_shutdowns.py and test_app_leakage.py.
 """
 
 from __future__ import annotations
@@ -14,12 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import PAGES
-from planning.studies import DEMO_DIR, load_study, optional_module
+from planning.studies import DEMO_DIR, load_study
 
 REPO = Path(__file__).resolve().parents[1]
-PENDING = {  # page -> (planning module, run button)
-    "app_pages/shutdowns.py": ("planning.shutdowns", "Plan the jobs"),
-}
 
 
 @pytest.fixture
@@ -40,16 +35,6 @@ def test_every_page_renders_on_the_demo(app, spec):
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error
     assert len(app.title) == 1 and app.title[0].value.split()[-1].lower() in spec.title.lower()
-
-
-@pytest.mark.parametrize("page", PENDING)
-def test_pending_page_shows_module_box_and_disables_its_run(app, page):
-    module, run_label = PENDING[page]
-    app.switch_page(page).run()
-    if optional_module(module) is not None:
-        pytest.skip(f"{module} has landed: this page should now be wired to it")
-    assert any("Module not available yet" in i.value and module in i.value for i in app.info)
-    assert _button(app, run_label).disabled
 
 
 @pytest.mark.parametrize("page,kind,state_key,count", [
