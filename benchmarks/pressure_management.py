@@ -7,8 +7,10 @@ L-Town (BattLeDIM) with FAVAD pipe leakage on every pipe (1 mm2 per 100 m, expan
 their INP settings plus one offset (from -10 m to +5 m over the cases).
 
 - ours: ``simulation.ScenarioRunner`` compiled once (its base run is the warm start), the
-  cases through ``run_many`` on ``--threads`` threads in batches, each reduced to its leakage
-  volume (``simulation.scenario.total_leakage_m3``) as it comes back;
+  cases through ``leakage_many`` on ``--threads`` threads in batches: each case is the full
+  extended-period run, reduced to its leakage inside the run (the same volume as
+  ``simulation.scenario.total_leakage_m3`` of ``run_many``'s results, without building
+  result tables);
 - EPANET 2.3.5 (owa-epanet library): one ``EpanetProject`` kept open; per case, set the
   three settings (EN_INITSETTING), run the hydraulics (ENopenH ... ENnextH), read the node
   leakage at every step and integrate it the same way (report-time rectangles).
@@ -84,9 +86,8 @@ class _Ours:
 
     def block(self, cases) -> list[float]:
         t0, c0 = time.perf_counter(), time.process_time()
-        results = self.runner.run_many([{"settings": c} for c in cases], threads=self.threads)
-        leak = [total_leakage_m3(r) for r in results]
-        del results
+        leak = list(self.runner.leakage_many([{"settings": c} for c in cases],
+                                             threads=self.threads))
         self.wall_s += time.perf_counter() - t0
         self.cpu_s += time.process_time() - c0
         return leak
@@ -120,32 +121,31 @@ class _Epanet:
 
 
 def profile(runner, cases, threads: int) -> dict[str, float]:
-    """Where our time goes: serial per-case time, result reduction, steps, iterations."""
+    """Where our time goes: serial per-case time (reduced and full-results paths), kernel
+    share, steps, iterations, thread scaling."""
     out = {}
-    sample = cases[: min(6, len(cases))]
+    sample = [{"settings": c} for c in cases[: min(6, len(cases))]]
     t0 = time.perf_counter()
-    results = [runner.run(settings=c) for c in sample]
+    runner.leakage_many(sample, threads=1)
     out["serial_case_s"] = (time.perf_counter() - t0) / len(sample)
     t0 = time.perf_counter()
+    results = [runner.run(settings=c["settings"]) for c in sample]
     for r in results:
         total_leakage_m3(r)
-    out["reduce_case_s"] = (time.perf_counter() - t0) / len(sample)
+    out["full_case_s"] = (time.perf_counter() - t0) / len(sample)
     prof = cProfile.Profile()
     prof.enable()
-    for c in sample:
-        total_leakage_m3(runner.run(settings=c))
+    runner.leakage_many(sample, threads=1)
     prof.disable()
     stats = pstats.Stats(prof).stats
     total = sum(v[2] for v in stats.values())  # tottime of every function
     kernel = sum(v[3] for k, v in stats.items() if k[2] == "run_eps")
-    frames = sum(v[3] for k, v in stats.items() if k[2] == "build_results")
     out["kernel_share"] = kernel / total if total else float("nan")
-    out["results_share"] = frames / total if total else float("nan")
     diag = results[0].diagnostics
     out["steps"] = float(len(diag))
     out["iterations"] = float(diag["iterations"].sum())
     t0 = time.perf_counter()
-    runner.run_many([{"settings": c} for c in sample], threads=threads)
+    runner.leakage_many(sample, threads=threads)
     out["threaded_case_s"] = (time.perf_counter() - t0) / len(sample)
     return out
 
@@ -204,13 +204,13 @@ def main(argv=None) -> int:
     print(f"EPANET 2.3: hydraulic loops {epanet.loop_s:.2f} s = {1e3 * epanet.loop_s / n:.1f} ms "
           f"per case ({epanet.steps} steps); with settings + reading leakage "
           f"{epanet.wall_s:.2f} s wall, {epanet.cpu_s:.2f} s CPU")
-    print(f"profile (ours): serial {1e3 * prof['serial_case_s']:.1f} ms per case, of which "
-          f"leakage reduction {1e3 * prof['reduce_case_s']:.2f} ms; "
+    print(f"profile (ours): serial {1e3 * prof['serial_case_s']:.1f} ms per case "
+          f"(with full result tables + total_leakage_m3: {1e3 * prof['full_case_s']:.1f} ms); "
           f"{prof['steps']:.0f} steps, {prof['iterations'] / prof['steps']:.2f} iterations "
           f"per step, {1e6 * prof['serial_case_s'] / prof['steps']:.0f} us per step "
           f"(EPANET {1e6 * epanet.loop_s / n / epanet.steps:.0f} us); "
-          f"{100 * prof['kernel_share']:.0f} % of a case in the compiled kernel run_eps, "
-          f"{100 * prof['results_share']:.0f} % building results; {args.threads} threads: "
+          f"{100 * prof['kernel_share']:.0f} % of a case in the compiled kernel run_eps; "
+          f"{args.threads} threads: "
           f"{prof['serial_case_s'] / prof['threaded_case_s']:.2f}x the serial throughput")
     per_core = (epanet.loop_s / ours.cpu_s, epanet.cpu_s / ours.cpu_s)
     print(f"per core: EPANET hydraulic-loop time / our CPU time {per_core[0]:.2f}, EPANET "

@@ -21,6 +21,7 @@ import wntr
 from wntr.epanet.util import HydParam
 
 from .kernels import constants as C
+from .kernels.eps import static_leak_coefficients
 from .units import UnitSystem
 
 
@@ -80,6 +81,8 @@ class NetArrays(NamedTuple):
     leak_ce: np.ndarray       # pipe leakage, whole pipe, expansion: Cd*sqrt(2g)*m (cfs/ft^1.5)
     jleak_sa: np.ndarray      # per junction: sum of its pipes' fixed-area coefficients
     jleak_se: np.ndarray      # per junction: sum of its pipes' expansion coefficients
+    jleak_cfa: np.ndarray     # inverted jleak_sa: h = cfa * q^2 (ft, cfs; 0 = none)
+    jleak_cva: np.ndarray     # inverted jleak_se: h = cva * q^(2/3) (ft, cfs; 0 = none)
     oleak_node: np.ndarray    # orifice leaks (WNTR add_leak): junction index
     oleak_c: np.ndarray       # Cd*A*sqrt(2g) (cfs/ft^0.5)
     oleak_start: np.ndarray   # s
@@ -663,7 +666,8 @@ def _pipe_leakage(pipe_leakage, link_index, length_ft, n1, n2, nj, nl, u):
                 if n < nj:
                     sa[n] += share * ca[k]
                     se[n] += share * ce[k]
-    return dict(leak_ca=ca, leak_ce=ce, jleak_sa=sa, jleak_se=se)
+    cfa, cva = static_leak_coefficients(sa, se)
+    return dict(leak_ca=ca, leak_ce=ce, jleak_sa=sa, jleak_se=se, jleak_cfa=cfa, jleak_cva=cva)
 
 
 def _orifice_leaks(wn, node_index, nj):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compile import CompiledNetwork, compile_network
-from .kernels.run import run_eps
+from .kernels.run import D_ERR, D_TIME, run_eps
 from .kernels.state import new_state
 from .kernels.structs import pack_state
 from .results import ConvergenceError, SimulationResults, build_results
@@ -49,7 +49,7 @@ def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
     warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
     diag, nwritten, err = run_eps(
         *kernel_args, pack_state(st), nrep, raw["head"], raw["demand"], raw["flow"],
-        raw["status"], raw["setting"], raw["supplied"], raw["leak"], rep_step, warm)
+        raw["status"], raw["setting"], raw["supplied"], raw["leak"], rep_step, warm, True)
     res = build_results(cn, raw, diag, nwritten, err, name)
     if convergence == "raise":
         bad = res.diagnostics.loc[~res.diagnostics["converged"], "time_s"].tolist()
@@ -59,6 +59,54 @@ def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
                    if bad else f"simulation stopped after {nwritten} of {nrep} reports")
             raise ConvergenceError(msg, res, bad)
     return res
+
+
+def execute_leakage(cn: CompiledNetwork, kernel_args, warm_flow=None,
+                    convergence: str = "raise") -> tuple[np.ndarray, np.ndarray]:
+    """Run one extended-period simulation and keep only the total leakage.
+
+    The same run as :func:`execute` (same steps, controls and solver), without building
+    result tables: for sweeps that need nothing else.
+
+    Parameters
+    ----------
+    cn : CompiledNetwork
+    kernel_args : tuple
+        ``cn.kernel_args`` or a variant with modified network arrays.
+    warm_flow : numpy.ndarray, optional
+        Initial link flows (cfs) instead of EPANET's defaults.
+    convergence : {"raise", "report"}
+        ``"raise"``: :class:`ConvergenceError` (with ``results=None``) when a step fails;
+        ``"report"``: return what was computed.
+
+    Returns
+    -------
+    times_s : numpy.ndarray
+        Report times (s).
+    leakage_m3s : numpy.ndarray
+        Pipe and orifice leakage summed over all junctions at each report time (m3/s).
+    """
+    if convergence not in ("raise", "report"):
+        raise ValueError("convergence must be 'raise' or 'report'")
+    net, opt = cn.net, cn.opt
+    nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
+    st = new_state(net, cn.sm)
+    leak = np.zeros((nrep, net.nj))
+    none_f = np.zeros((0, 0))
+    rep_step = np.zeros(nrep, dtype=np.int64)
+    warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
+    diag, nwritten, err = run_eps(
+        *kernel_args, pack_state(st), nrep, none_f, none_f, none_f, none_f, none_f,
+        np.zeros((0, 0), dtype=np.int8), leak, rep_step, warm, False)
+    if convergence == "raise":
+        bad = diag[diag[:, D_ERR] != 0, D_TIME].astype(np.int64).tolist()
+        if bad or nwritten < nrep:
+            msg = (f"hydraulic solution failed at {len(bad)} time step(s), first at "
+                   f"t = {bad[0]} s (error code {err})"
+                   if bad else f"simulation stopped after {nwritten} of {nrep} reports")
+            raise ConvergenceError(msg, None, bad)
+    times = opt.rstart + opt.rstep * np.arange(nwritten)
+    return times.astype(np.int64), leak[:nwritten].sum(axis=1) * cn.units.cfs_to_m3s()
 
 
 class NumbaSimulator:

@@ -447,8 +447,13 @@ def matrix_coeffs(net, opt, sm, st):
             if hgrad > 0.0:
                 s_ax[m_diag_pos[i]] += 1.0 / hgrad
                 s_rhs[i] += (hloss + n_el[i] + o_pmin) / hgrad
-    # pipe and orifice leakage: two emitter-like terms per junction (EPANET 2.3)
+    # pipe and orifice leakage: two emitter-like terms per junction (EPANET 2.3); head
+    # losses and gradients are kept for the flow update that follows the solve
     if o_has_leakage:
+        s_leak_hfa = st.leak_hfa
+        s_leak_gfa = st.leak_gfa
+        s_leak_hva = st.leak_hva
+        s_leak_gva = st.leak_gva
         for i in range(nj):
             cfa = s_leak_cfa[i]
             cva = s_leak_cva[i]
@@ -456,10 +461,14 @@ def matrix_coeffs(net, opt, sm, st):
                 continue
             if cfa > 0.0:
                 h, g = leakage_headloss(o_rqtol, s_leak_qfa[i], cfa, 0.5)
+                s_leak_hfa[i] = h
+                s_leak_gfa[i] = g
                 s_ax[m_diag_pos[i]] += 1.0 / g
                 s_rhs[i] += (h + n_el[i]) / g
             if cva > 0.0:
                 h, g = leakage_headloss(o_rqtol, s_leak_qva[i], cva, 1.5)
+                s_leak_hva[i] = h
+                s_leak_gva[i] = g
                 s_ax[m_diag_pos[i]] += 1.0 / g
                 s_rhs[i] += (h + n_el[i]) / g
             s_xflow[i] -= s_leak_qfa[i] + s_leak_qva[i]

@@ -140,11 +140,16 @@ def demands(net, opt, st, htime):
     s_head = st.head
     s_node_demand = st.node_demand
     period = (htime + o_pstart) // o_pstep
+    # every pattern's multiplier for this period, looked up once
+    npat = len(n_pat_ptr) - 1
+    fac = np.empty(max(npat, 1))
+    for p in range(npat):
+        fac[p] = pattern_factor(n_pat_ptr, n_pat_val, p, period)
     dsys = 0.0
     for i in range(n_nj):
         total = 0.0
         for d in range(n_dem_ptr[i], n_dem_ptr[i + 1]):
-            dj = n_dem_base[d] * pattern_factor(n_pat_ptr, n_pat_val, n_dem_pat[d], period) * o_dmult
+            dj = n_dem_base[d] * fac[n_dem_pat[d]] * o_dmult
             if dj > 0.0:
                 dsys += dj
             total += dj
@@ -156,11 +161,37 @@ def demands(net, opt, st, htime):
     for ti in range(len(n_tank_node)):
         if n_tank_area[ti] == 0.0 and n_tank_pat[ti] >= 0:
             n = n_tank_node[ti]
-            s_head[n] = n_el[n] * pattern_factor(n_pat_ptr, n_pat_val, n_tank_pat[ti], period)
+            s_head[n] = n_el[n] * fac[n_tank_pat[ti]]
     for p in range(len(n_pump_link)):
         if n_pump_pat[p] >= 0:
             k = n_pump_link[p]
-            set_link_setting(net, st, k, pattern_factor(n_pat_ptr, n_pat_val, n_pump_pat[p], period))
+            set_link_setting(net, st, k, fac[n_pump_pat[p]])
+
+
+@njit(cache=True, error_model="numpy")
+def static_leak_coefficients(sa, se):
+    """EPANET 2.3's inverted leakage coefficients of the pipe leakage alone.
+
+    Parameters
+    ----------
+    sa, se : numpy.ndarray
+        Per junction, the fixed-area (cfs/ft^0.5) and expanding-area (cfs/ft^1.5) FAVAD
+        coefficients of its pipes.
+
+    Returns
+    -------
+    cfa, cva : numpy.ndarray
+        ``h = cfa * qfa^2`` and ``h = cva * qva^(2/3)`` (h in ft, q in cfs); 0 = none.
+    """
+    n = len(sa)
+    cfa = np.zeros(n)
+    cva = np.zeros(n)
+    for i in range(n):
+        if sa[i] > 0.0:
+            cfa[i] = 1.0 / (sa[i] * sa[i])
+        if se[i] > 0.0:
+            cva[i] = 1.0 / se[i] ** (2.0 / 3.0)
+    return cfa, cva
 
 
 @njit(cache=True, error_model="numpy")
@@ -168,10 +199,13 @@ def leak_coefficients(net, opt, st, htime):
     """Junction leakage coefficients at ``htime``: pipe leakage plus active orifice leaks.
 
     Coefficients are EPANET 2.3's inverted forms (h = cfa*q^2, h = cva*q^(2/3)); a
-    leak that appears starts from EPANET's initial flow of 0.001 cfs.
+    leak that appears starts from EPANET's initial flow of 0.001 cfs. The pipe-leakage
+    part is precomputed (``net.jleak_cfa``/``jleak_cva``); junctions with an orifice leak
+    open at ``htime`` are recomputed from the summed coefficients.
     """
     n_jleak_sa = net.jleak_sa
-    n_jleak_se = net.jleak_se
+    n_jleak_cfa = net.jleak_cfa
+    n_jleak_cva = net.jleak_cva
     n_nj = net.nj
     n_oleak_c = net.oleak_c
     n_oleak_end = net.oleak_end
@@ -186,26 +220,36 @@ def leak_coefficients(net, opt, st, htime):
     nj = n_nj
     clock = htime + o_tshift
     for i in range(nj):
-        s_leak_cfa[i] = n_jleak_sa[i]
-    for j in range(len(n_oleak_node)):
-        if n_oleak_start[j] <= clock < n_oleak_end[j]:
-            s_leak_cfa[n_oleak_node[j]] += n_oleak_c[j]
+        s_leak_cfa[i] = n_jleak_cfa[i]
+        s_leak_cva[i] = n_jleak_cva[i]
+    nleak = len(n_oleak_node)
+    if nleak > 0:
+        # same sums as the pipe-only coefficients: pipes first, then leaks in their order
+        raw = np.zeros(nj)
+        todo = np.zeros(nj, dtype=np.bool_)
+        for j in range(nleak):
+            if n_oleak_start[j] <= clock < n_oleak_end[j]:
+                todo[n_oleak_node[j]] = True
+                raw[n_oleak_node[j]] = n_jleak_sa[n_oleak_node[j]]
+        for j in range(nleak):
+            if n_oleak_start[j] <= clock < n_oleak_end[j]:
+                raw[n_oleak_node[j]] += n_oleak_c[j]
+        for j in range(nleak):
+            n = n_oleak_node[j]
+            if todo[n]:
+                sa = raw[n]
+                s_leak_cfa[n] = 1.0 / (sa * sa) if sa > 0.0 else 0.0
+                todo[n] = False
     for i in range(nj):
-        sa = s_leak_cfa[i]
-        if sa > 0.0:
-            s_leak_cfa[i] = 1.0 / (sa * sa)
+        if s_leak_cfa[i] > 0.0:
             if s_leak_qfa[i] == 0.0:
                 s_leak_qfa[i] = 0.001
         else:
-            s_leak_cfa[i] = 0.0
             s_leak_qfa[i] = 0.0
-        se = n_jleak_se[i]
-        if se > 0.0:
-            s_leak_cva[i] = 1.0 / se ** (2.0 / 3.0)
+        if s_leak_cva[i] > 0.0:
             if s_leak_qva[i] == 0.0:
                 s_leak_qva[i] = 0.001
         else:
-            s_leak_cva[i] = 0.0
             s_leak_qva[i] = 0.0
         s_leak_flow[i] = s_leak_qfa[i] + s_leak_qva[i]
 

@@ -41,16 +41,24 @@ def _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak)
         o_setting[r, k] = st.setting[k]
 
 
+@njit(cache=True, error_model="numpy")
+def _save_leak(net, st, r, o_leak):
+    for i in range(net.nj):
+        o_leak[r, i] = st.leak_flow[i]
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def run_eps(net, opt, sm, ctl, rules, st, nrep, o_head, o_dem, o_flow, o_status,
-            o_setting, o_sup, o_leak, o_rep_step, warm_flow):
+            o_setting, o_sup, o_leak, o_rep_step, warm_flow, full=True):
     """Run the whole extended period.
 
     Results at report times go to the ``o_*`` arrays (row r = report time
     ``rstart + r * rstep``); ``o_rep_step[r]`` is the index of the hydraulic step whose
     solution was reported. ``warm_flow`` (empty, or one flow per link in cfs) replaces
-    EPANET's initial flows of open links, e.g. with a base run's solution. Returns (diagnostics array [nsteps, ND], number of reports
-    written, error code of the last step).
+    EPANET's initial flows of open links, e.g. with a base run's solution. With
+    ``full=False`` only ``o_leak`` (junction leakage, cfs) and ``o_rep_step`` are written
+    (the other ``o_*`` arrays may then be empty). Returns (diagnostics array
+    [nsteps, ND], number of reports written, error code of the last step).
     """
     diag = np.zeros((64, ND))
     nstep = 0
@@ -85,7 +93,10 @@ def run_eps(net, opt, sm, ctl, rules, st, nrep, o_head, o_dem, o_flow, o_status,
         if err == 1 and opt.extraiter == -1:
             st.iscal[I_HALT] = 1
         if r < nrep and htime >= rep_t:
-            _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak)
+            if full:
+                _save(net, st, r, o_head, o_dem, o_flow, o_status, o_setting, o_sup, o_leak)
+            else:
+                _save_leak(net, st, r, o_leak)
             o_rep_step[r] = nstep - 1
             r += 1
             rep_t += opt.rstep

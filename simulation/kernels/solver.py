@@ -17,7 +17,6 @@ from .coeffs import (
     demand_headloss,
     emitter_headloss,
     headloss_coeffs,
-    leakage_headloss,
     matrix_coeffs,
 )
 from .constants import CLOSED, CONST_HP, DDA, PUMP
@@ -43,7 +42,11 @@ from .status import bad_valve, link_status, pressure_switch, valve_status
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
 def new_flows(net, opt, st):
-    """Update link, emitter and demand flows from new heads; returns relative change."""
+    """Update link, emitter and demand flows from new heads; returns relative change.
+
+    Link and leakage terms are those of the last ``headloss_coeffs`` / ``matrix_coeffs``
+    (same flows), so it must follow them.
+    """
     n_el = net.el
     n_ke = net.ke
     n_link_pump = net.link_pump
@@ -137,6 +140,11 @@ def new_flows(net, opt, st):
             if abs(dq) > maxchg:
                 maxchg = abs(dq)
     if o_has_leakage:
+        # head losses and gradients at the flows the matrix was built with (matrix_coeffs)
+        s_leak_hfa = st.leak_hfa
+        s_leak_gfa = st.leak_gfa
+        s_leak_hva = st.leak_hva
+        s_leak_gva = st.leak_gva
         for i in range(nj):
             cfa = s_leak_cfa[i]
             cva = s_leak_cva[i]
@@ -145,13 +153,11 @@ def new_flows(net, opt, st):
             dh = s_head[i] - n_el[i]
             dqfa = 0.0
             if cfa > 0.0:
-                h, g = leakage_headloss(o_rqtol, s_leak_qfa[i], cfa, 0.5)
-                dqfa = (h - dh) / g * relax
+                dqfa = (s_leak_hfa[i] - dh) / s_leak_gfa[i] * relax
                 s_leak_qfa[i] -= dqfa
             dqva = 0.0
             if cva > 0.0:
-                h, g = leakage_headloss(o_rqtol, s_leak_qva[i], cva, 1.5)
-                dqva = (h - dh) / g * relax
+                dqva = (s_leak_hva[i] - dh) / s_leak_gva[i] * relax
                 s_leak_qva[i] -= dqva
             s_leak_flow[i] = s_leak_qfa[i] + s_leak_qva[i]
             dq = dqfa + dqva

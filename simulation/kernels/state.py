@@ -46,6 +46,10 @@ class State(NamedTuple):
     leak_qva: np.ndarray      # nj: expanding-area (power 1.5) leakage flow
     leak_cfa: np.ndarray      # nj: inverted coefficient, h = cfa * qfa^2 (0 = none)
     leak_cva: np.ndarray      # nj: inverted coefficient, h = cva * qva^(2/3) (0 = none)
+    leak_hfa: np.ndarray      # nj: fixed-area leakage head loss (ft) at the matrix's qfa
+    leak_gfa: np.ndarray      # nj: its gradient (ft/cfs), reused by the flow update
+    leak_hva: np.ndarray      # nj: expanding-area leakage head loss (ft) at the matrix's qva
+    leak_gva: np.ndarray      # nj: its gradient (ft/cfs)
     xflow: np.ndarray         # nn
     tank_v: np.ndarray        # ntank, ft3
     ax: np.ndarray            # matrix values (upper CSC)
@@ -75,7 +79,8 @@ def new_state(net, sm) -> State:
         setting=np.zeros(nl), pcoef=np.zeros(nl), ycoef=np.zeros(nl),
         node_demand=np.zeros(nn), demand_flow=np.zeros(nj), emitter_flow=np.zeros(nj),
         leak_flow=np.zeros(nj), leak_qfa=np.zeros(nj), leak_qva=np.zeros(nj),
-        leak_cfa=np.zeros(nj), leak_cva=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
+        leak_cfa=np.zeros(nj), leak_cva=np.zeros(nj), leak_hfa=np.zeros(nj),
+        leak_gfa=np.zeros(nj), leak_hva=np.zeros(nj), leak_gva=np.zeros(nj), xflow=np.zeros(nn), tank_v=np.zeros(ntank),
         ax=np.zeros(len(sm.ai)), rhs=np.zeros(nj), xw=np.zeros(nj),
         lx=np.zeros(max(nnz_l, 1)), dd=np.zeros(nj), yw=np.zeros(nj),
         supplied=np.ones(nn, dtype=np.bool_), drained=np.zeros(nn, dtype=np.bool_),

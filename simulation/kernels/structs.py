@@ -81,6 +81,8 @@ NET_TYPE = _NetStructType([
     ("leak_ce", _F8),
     ("jleak_sa", _F8),
     ("jleak_se", _F8),
+    ("jleak_cfa", _F8),
+    ("jleak_cva", _F8),
     ("oleak_node", _I8),
     ("oleak_c", _F8),
     ("oleak_start", _F8),
@@ -94,7 +96,7 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
         pump_hmax, pump_curve, pump_pat, valve_link, tank_node, node_tank, tank_area, tank_hmin,
         tank_hmax, tank_h0, tank_vmin, tank_vmax, tank_v0, tank_vcurve, tank_pat, tank_overflow,
         dem_ptr, dem_base, dem_pat, ke, pat_ptr, pat_val, cur_ptr, cur_x, cur_y, adj_ptr,
-        adj_link, leak_ca, leak_ce, jleak_sa, jleak_se, oleak_node, oleak_c, oleak_start,
+        adj_link, leak_ca, leak_ce, jleak_sa, jleak_se, jleak_cfa, jleak_cva, oleak_node, oleak_c, oleak_start,
         oleak_end):
     s = structref.new(NET_TYPE)
     s.nj = nj
@@ -150,6 +152,8 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
     s.leak_ce = leak_ce
     s.jleak_sa = jleak_sa
     s.jleak_se = jleak_se
+    s.jleak_cfa = jleak_cfa
+    s.jleak_cva = jleak_cva
     s.oleak_node = oleak_node
     s.oleak_c = oleak_c
     s.oleak_start = oleak_start
@@ -436,6 +440,10 @@ STATE_TYPE = _StateStructType([
     ("leak_qva", _F8),
     ("leak_cfa", _F8),
     ("leak_cva", _F8),
+    ("leak_hfa", _F8),
+    ("leak_gfa", _F8),
+    ("leak_hva", _F8),
+    ("leak_gva", _F8),
     ("xflow", _F8),
     ("tank_v", _F8),
     ("ax", _F8),
@@ -458,8 +466,8 @@ STATE_TYPE = _StateStructType([
 
 @njit(cache=True)
 def _pack_state(head, flow, status, setting, pcoef, ycoef, node_demand, demand_flow,
-        emitter_flow, leak_flow, leak_qfa, leak_qva, leak_cfa, leak_cva, xflow, tank_v, ax, rhs,
-        xw, lx, dd, yw, supplied, drained, comp, comp_sum, comp_cnt, queue, conducting, fs,
+        emitter_flow, leak_flow, leak_qfa, leak_qva, leak_cfa, leak_cva, leak_hfa, leak_gfa,
+        leak_hva, leak_gva, xflow, tank_v, ax, rhs, xw, lx, dd, yw, supplied, drained, comp, comp_sum, comp_cnt, queue, conducting, fs,
         iscal):
     s = structref.new(STATE_TYPE)
     s.head = head
@@ -476,6 +484,10 @@ def _pack_state(head, flow, status, setting, pcoef, ycoef, node_demand, demand_f
     s.leak_qva = leak_qva
     s.leak_cfa = leak_cfa
     s.leak_cva = leak_cva
+    s.leak_hfa = leak_hfa
+    s.leak_gfa = leak_gfa
+    s.leak_hva = leak_hva
+    s.leak_gva = leak_gva
     s.xflow = xflow
     s.tank_v = tank_v
     s.ax = ax
