@@ -8,8 +8,8 @@ Needs ``chromium`` (``apt-get install -y chromium``; ``.ci/run`` installs it) an
 ``playwright`` package (no browser download: the system chromium is used). Locally the test
 skips with the reason when either is missing; in CI (``CI`` set) it fails instead.
 
-Adding a step (``step_connections`` is an example: one assessment, its verdict checked
-against the library's): write
+Adding a step (``step_connections`` and ``step_shutdowns`` are examples: one assessment or
+plan, what the page shows checked against the library's): write
 ``def step_<name>(ui: UI) -> None`` that opens a page, interacts, asserts and calls
 ``ui.shot("<name>")``, and append it to :data:`STEPS`.
 """
@@ -239,6 +239,34 @@ def step_connections(ui: UI) -> None:
     ui.shot("connections")
 
 
+def step_shutdowns(ui: UI) -> None:
+    """Shutdowns page: load the example study and plan its works job; the window, the
+    customers without water and the valves shown are those ``planning.shutdowns`` plans."""
+    from datetime import datetime
+
+    from planning.shutdowns import Job, Policy, plan_job
+    from planning.studies import DEMO_DIR, load_study, open_study_network
+
+    ui.open("shutdowns")
+    ui.text("Shutdowns")
+    ui.load_study("scenarios/demo/shutdown_jobs.yaml")
+    ui.click("Plan the shutdown")
+    ui.text("W-2025-001: works on pipe P1", timeout_ms=RUN_TIMEOUT_MS)
+    ui.idle(RUN_TIMEOUT_MS)
+    net = open_study_network(load_study(DEMO_DIR / "shutdown_jobs.yaml")).net
+    expected = plan_job(net, Job(pipe="P1", duration_h=6, job_id="W-2025-001",
+                                 not_before=datetime(2025, 7, 1, 22)), None,
+                        Policy(notice_h=24, night_only=True, night_start_h=22, night_end_h=6),
+                        now=datetime(2025, 6, 28, 9))
+    summary = expected.impact.summary
+    assert ui.metric("Customers without water") == f"{summary['customers_without_water']:,}"
+    assert ui.metric("Valves to close") == str(len(expected.valves_to_close))
+    ui.text(f"valves closed {expected.best_window['start']:%Y-%m-%d %H:%M}")
+    ui.text("Supply during the shutdown")  # the map's legend
+    ui.no_exception()
+    ui.shot("shutdowns")
+
+
 def _pending(path: str, title: str, module: str,
              example: str | None = None) -> Callable[[UI], None]:
     def step(ui: UI) -> None:
@@ -259,7 +287,7 @@ STEPS: list[Callable[[UI], None]] = [
     step_network,
     step_capacity,
     step_connections,
-    _pending("shutdowns", "Shutdowns", "planning.shutdowns", "shutdown_jobs.yaml"),
+    step_shutdowns,
     _pending("leakage", "Leakage", "planning.leakage"),
 ]
 """The walk through the app, in order; each step gets a fresh tab (a fresh session)."""
