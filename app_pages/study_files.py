@@ -39,11 +39,15 @@ def _message(key: str, level: str, text: str) -> None:
 
 
 def _apply(key: str, read: Callable[[], Study], on_load: Callable[[Study], None]) -> None:
+    study = None
     try:
         study = read()
         on_load(study)
     except LOAD_ERRORS as exc:
-        _message(key, "error", f"Not loaded, nothing changed. {exc}")
+        # a file the study names (network, registry) is at fault: say which study named it
+        where = (f"{study.source} names a bad file: " if study is not None and study.source
+                 and study.source not in str(exc) else "")
+        _message(key, "error", f"Not loaded, nothing changed. {where}{exc}")
     else:
         _message(key, "success", f"Loaded {study.name or study.source!s} ({study.source}).")
 

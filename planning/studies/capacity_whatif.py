@@ -121,9 +121,20 @@ def whatif_of(study: Study) -> WhatIf:
 
 
 def registry_path(study: Study) -> Path:
-    """Registry folder of a study: its ``registry`` key, else the demo."""
+    """Registry folder of a study: its ``registry`` key, else the demo.
+
+    Raises
+    ------
+    ScenarioFileError
+        Key ``registry``: the folder does not exist.
+    """
     rel = study.body.get("registry")
-    return DEMO_REGISTRY if rel is None else study.resolve(rel)
+    if rel is None:
+        return DEMO_REGISTRY
+    path = study.resolve(rel)
+    if not path.is_dir():
+        raise ScenarioFileError(study.source, "registry", f"no registry folder {path}")
+    return path
 
 
 def study_years(study: Study) -> range:

@@ -28,6 +28,7 @@ import gis
 import models
 import simulation
 from gis.layers import node_geometry
+from gis.schema import LAYERS
 from planning.studies.files import (
     ENVELOPE_KEYS,
     MAX_UPLOAD_BYTES,
@@ -135,6 +136,18 @@ def _stored_placement(path: Path) -> gis.Placement | None:
     return gis.Placement.from_dict(json.loads(rows["placement"]))
 
 
+def _check_whole_network(wn, path: Path) -> None:
+    """What the INP reader checks of a whole network, for a GeoPackage's network."""
+    if wn.num_nodes < 2:
+        found = "no nodes" if not wn.num_nodes else "only one node"
+        layers = ", ".join(LAYERS)
+        raise gis.GisInputError(f"{path.name} holds {found}, so no network (is it a network "
+                                f"GeoPackage, with layers {layers}?); EPANET needs two")
+    if not (wn.num_reservoirs or wn.num_tanks):
+        raise gis.GisInputError(f"{path.name} has no reservoir or tank: the network has no "
+                                "source of water", layer="reservoirs")
+
+
 def open_network(path: str | Path, placement: gis.Placement | None = None) -> OpenedNetwork:
     """Open an EPANET INP file or a network GeoPackage.
 
@@ -178,6 +191,7 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
         except Exception as exc:  # GDAL: not a GeoPackage at all, truncated file, ...
             detail = str(exc).replace(f"'{path}'", "the file").split(";")[0].rstrip(".")
             raise gis.GisInputError(f"cannot read {path.name} as a GeoPackage: {detail}") from None
+        _check_whole_network(wn, path)
         net = models.Network.from_wn(wn)
         net.path = path
         placement = placement or stored
