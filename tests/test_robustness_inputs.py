@@ -32,10 +32,12 @@ from planning.connections import (
 )
 from planning.leakage import (
     LeakageInputError,
+    LeakageRule,
     add_orifice_leaks,
     read_battledim_leaks,
     read_leakage_rules,
     read_zones,
+    uniform_leakage,
 )
 from planning.shutdowns import (
     Job,
@@ -349,6 +351,25 @@ def test_leakage_files_that_are_not_tables(net1, tmp_path):
     empty.write_text("\n")
     with pytest.raises(LeakageInputError, match="empty.csv: the file is empty"):
         read_leakage_rules(empty)
+
+
+@pytest.mark.parametrize("area, expansion, field", [
+    (float("nan"), 0.0, "leak_area_mm2_per_100m"),
+    (-1.0, 0.0, "leak_area_mm2_per_100m"),
+    ("lots", 0.0, "leak_area_mm2_per_100m"),
+    (1.0, float("inf"), "leak_expansion_mm2_per_m"),
+    (1.0, -0.5, "leak_expansion_mm2_per_m"),
+])
+def test_leakage_settings_in_code_name_the_field_and_change_nothing(net1, area, expansion,
+                                                                      field):
+    before = net1.pipe_leakage.copy()
+    with pytest.raises(LeakageInputError) as e:
+        LeakageRule(area, expansion, pipe="10", row=4, source="page")
+    assert (e.value.row, e.value.field) == (4, field) and "page, row 4" in str(e.value)
+    with pytest.raises(LeakageInputError) as e:
+        uniform_leakage(net1, area, expansion)
+    assert e.value.field == field
+    pd.testing.assert_frame_equal(net1.pipe_leakage, before)
 
 
 def test_leak_list_not_utf8_and_unknown_pipe(net1, tmp_path):
