@@ -77,6 +77,7 @@ class NetArrays(NamedTuple):
     cur_y: np.ndarray
     adj_ptr: np.ndarray       # node -> incident links (CSR)
     adj_link: np.ndarray
+    status_link: np.ndarray   # links whose status check can change them (CV, pump, FCV, tank)
     leak_ca: np.ndarray       # pipe leakage, whole pipe, fixed area: Cd*sqrt(2g)*A0 (cfs/ft^0.5)
     leak_ce: np.ndarray       # pipe leakage, whole pipe, expansion: Cd*sqrt(2g)*m (cfs/ft^1.5)
     jleak_sa: np.ndarray      # per junction: sum of its pipes' fixed-area coefficients
@@ -576,6 +577,9 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
             adj_link[fill[n]] = k
             fill[n] += 1
 
+    status_link = np.nonzero((ltype == C.CVPIPE) | (ltype == C.PUMP) | (ltype == C.FCV)
+                             | (n1 >= nj) | (n2 >= nj))[0].astype(np.int64)
+
     # ---- leakage ---------------------------------------------------------------------
     leak = _pipe_leakage(pipe_leakage, link_index, length, n1, n2, nj, nl, u)
     oleak = _orifice_leaks(wn, node_index, nj)
@@ -595,6 +599,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         tank_overflow=t_over, dem_ptr=dem_ptr, dem_base=np.asarray(dem_base, dtype=float),
         dem_pat=np.asarray(dem_pat, dtype=np.int64), ke=ke, pat_ptr=pat_ptr, pat_val=pat_val,
         cur_ptr=cur_ptr, cur_x=cur_x, cur_y=cur_y, adj_ptr=adj_ptr, adj_link=adj_link,
+        status_link=status_link,
         **leak, **oleak,
     )
 

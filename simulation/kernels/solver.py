@@ -281,7 +281,8 @@ def leakage_converged(net, st):
         if cfa > 0.0:
             qref = math.sqrt(h / cfa)
         if cva > 0.0:
-            qref += (h / cva) ** 1.5
+            x = h / cva
+            qref += x * math.sqrt(x)  # (h / cva) ** 1.5, without a pow call
         qtest = s_leak_qfa[i] + s_leak_qva[i]
         if abs(qref - qtest) > 0.0001 + 0.001 * qref:
             return False

@@ -194,13 +194,17 @@ def _tank_link_status(net, opt, st, k, n1, n2):
 
 @njit(cache=True, error_model="numpy")
 def link_status(net, opt, st):
-    """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed."""
+    """Status checks of CVs, pumps, FCVs and links to tanks; True if any changed.
+
+    Only ``net.status_link`` is visited: other links (plain pipes and valves between
+    junctions) are never changed by these checks (XHEAD and TEMPCLOSED are only set on
+    pumps and tank links).
+    """
     n_link_pump = net.link_pump
     n_ltype = net.ltype
     n_n1 = net.n1
     n_n2 = net.n2
     n_nj = net.nj
-    n_nl = net.nl
     n_pump_hmax = net.pump_hmax
     n_pump_type = net.pump_type
     o_htol = opt.htol
@@ -215,7 +219,7 @@ def link_status(net, opt, st):
     qtol = o_qtol
     status = s_status
     head = s_head
-    for k in range(n_nl):
+    for k in net.status_link:
         n1 = n_n1[k]
         n2 = n_n2[k]
         dh = head[n1] - head[n2]

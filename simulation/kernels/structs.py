@@ -77,6 +77,7 @@ NET_TYPE = _NetStructType([
     ("cur_y", _F8),
     ("adj_ptr", _I8),
     ("adj_link", _I8),
+    ("status_link", _I8),
     ("leak_ca", _F8),
     ("leak_ce", _F8),
     ("jleak_sa", _F8),
@@ -96,8 +97,8 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
         pump_hmax, pump_curve, pump_pat, valve_link, tank_node, node_tank, tank_area, tank_hmin,
         tank_hmax, tank_h0, tank_vmin, tank_vmax, tank_v0, tank_vcurve, tank_pat, tank_overflow,
         dem_ptr, dem_base, dem_pat, ke, pat_ptr, pat_val, cur_ptr, cur_x, cur_y, adj_ptr,
-        adj_link, leak_ca, leak_ce, jleak_sa, jleak_se, jleak_cfa, jleak_cva, oleak_node, oleak_c, oleak_start,
-        oleak_end):
+        adj_link, status_link, leak_ca, leak_ce, jleak_sa, jleak_se, jleak_cfa, jleak_cva,
+        oleak_node, oleak_c, oleak_start, oleak_end):
     s = structref.new(NET_TYPE)
     s.nj = nj
     s.nn = nn
@@ -148,6 +149,7 @@ def _pack_net(nj, nn, nl, el, n1, n2, ltype, diam, length, km, kc, status0, rcoe
     s.cur_y = cur_y
     s.adj_ptr = adj_ptr
     s.adj_link = adj_link
+    s.status_link = status_link
     s.leak_ca = leak_ca
     s.leak_ce = leak_ce
     s.jleak_sa = jleak_sa
