@@ -3,7 +3,9 @@
 :class:`ScenarioRunner` compiles the network once; each case changes initial link
 settings (PRV/PSV/PBV pressure, FCV flow, TCV coefficient, pump speed) or statuses, starts
 from the base run's initial flows, and runs the whole period. ``run_many`` spreads cases over
-threads: the kernels release the GIL, so two cores run two cases at once.
+threads: the kernels release the GIL, so two cores run two cases at once. ``leakage_many``
+runs the same cases but keeps only their leakage volume (no result tables), so nearly all of
+a case runs outside the GIL.
 """
 
 from __future__ import annotations
