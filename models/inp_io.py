@@ -91,8 +91,9 @@ def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Net
     path : str or os.PathLike
         The INP file.
     encoding : str, optional
-        Text encoding; by default UTF-8 (or UTF-16 with a byte-order mark), falling
-        back to Latin-1. Give e.g. ``"gb18030"`` for files from Chinese-locale tools.
+        Text encoding. By default UTF-8 (or UTF-16 with a byte-order mark), then
+        GB18030/GBK (files from Chinese-locale tools), then Latin-1; a file that is not
+        UTF-8 gets a note in ``Network.warnings`` naming the codec used.
 
     Returns
     -------
@@ -115,12 +116,18 @@ def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Net
             path, None, None, f"cannot read file: {exc.strerror or exc}"
         ) from None
     try:
-        text = decode_inp(data, encoding)
+        text, codec = decode_inp(data, encoding)
     except (UnicodeError, LookupError) as exc:
         raise NetworkInputError(
             path, None, None, f"cannot decode file as {encoding}: {exc}"
         ) from None
-    return _load_text(text, path)
+    net = _load_text(text, path)
+    if encoding is None and codec in ("gb18030", "latin-1"):
+        # a guess: names with non-ASCII characters may be wrong if the guess is
+        net.warnings.append(
+            f"{path.name}: not UTF-8; read as {codec.upper()} (names with non-ASCII "
+            "characters depend on it; pass encoding= to choose another)")
+    return net
 
 
 def _load_text(text: str, path: Path) -> Network:

@@ -97,8 +97,12 @@ class InpText:
         return found
 
 
-def decode_inp(data: bytes, encoding: str | None = None) -> str:
-    """Decode INP bytes: UTF-8 (BOM skipped), UTF-16 when it has a BOM, else Latin-1.
+def decode_inp(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode INP bytes and say which codec did it.
+
+    UTF-16 when it has a byte-order mark (or looks like BOM-less UTF-16), else UTF-8 (BOM
+    skipped), else GB18030 (the superset of GBK, which EPANET files written on Chinese
+    Windows use), else Latin-1.
 
     Parameters
     ----------
@@ -109,26 +113,51 @@ def decode_inp(data: bytes, encoding: str | None = None) -> str:
 
     Returns
     -------
-    str
+    text : str
+    codec : str
+        The codec used.
     """
     if encoding is not None:
-        return data.decode(encoding)
+        return data.decode(encoding), encoding
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
     codec = _bomless_utf16(data)
     if codec is not None:
         try:
-            return data.decode(codec)
+            return data.decode(codec), codec
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
-        # Latin-1 maps every byte, so this never fails; EPANET itself reads bytes.
-        return data.decode("latin-1")
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _looks_like_gbk(text):
+        return text, "gb18030"
+    # Latin-1 maps every byte, so this never fails; EPANET itself reads bytes.
+    return data.decode("latin-1"), "latin-1"
+
+
+def _looks_like_gbk(text: str) -> bool:
+    """True when every non-ASCII character is a two-byte GBK code with a high trail byte.
+
+    Latin-1 text such as ``Réseau`` also decodes as GB18030 (0xE9 0x73 is a GBK code), but
+    only through codes whose trail byte is ASCII; Chinese names use codes whose both bytes
+    are 0x81 or above (GB2312 is 0xA1-0xFE twice).
+    """
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        raw = ch.encode("gb18030")
+        if len(raw) != 2 or raw[1] < 0x80:
+            return False
+    return True
 
 
 def _bomless_utf16(data: bytes) -> str | None:

@@ -189,6 +189,30 @@ def test_forced_encoding_reads_chinese_ids(tmp_path):
     assert "水厂" in load_network(path, encoding="gb18030").wn.node_name_list
 
 
+def test_gbk_file_is_recognised_and_noted(tmp_path):
+    """Chinese-locale EPANET writes GBK: names come back right without being told."""
+    text = NET1.read_text().replace(" 32  ", " 水厂 ").replace("\t32 ", "\t水厂 ")
+    text = text.replace("EPANET Example Network 1", "昆明 示例管网")
+    path = tmp_path / "net.inp"
+    path.write_bytes(text.encode("gbk"))
+    net = load_network(path)
+    assert "水厂" in net.wn.node_name_list and "32" not in net.wn.node_name_list
+    assert net.wn.title[0].strip() == "昆明 示例管网"
+    assert any("GB18030" in w for w in net.warnings)
+    # UTF-8 gets no note
+    path.write_bytes(text.encode("utf-8"))
+    assert not any("GB18030" in w or "LATIN-1" in w for w in load_network(path).warnings)
+
+
+def test_latin1_accents_are_not_taken_for_gbk(tmp_path):
+    text = NET1.read_text().replace("EPANET Example Network 1", "Réseau Café à Genève")
+    path = tmp_path / "net.inp"
+    path.write_bytes(text.encode("latin-1"))
+    net = load_network(path)
+    assert net.wn.title[0].strip() == "Réseau Café à Genève"
+    assert any("LATIN-1" in w for w in net.warnings)
+
+
 def test_copy_is_deep():
     net = load_network(NET1)
     twin = net.copy()
