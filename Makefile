@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench accuracy screenshots clean
+.PHONY: run test test-fast lint bench accuracy screenshots clean clean-jit
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,5 +34,10 @@ accuracy: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/solver.py
 
-clean:
+# numba's cache=True checks only the file a compiled function is in, not the kernels it
+# calls: after editing simulation/kernels or a planning kernel, drop the cache.
+clean-jit:
+	find . -path ./$(VENV) -prune -o \( -name '*.nbi' -o -name '*.nbc' \) -exec rm -f {} +
+
+clean: clean-jit
 	rm -rf $(VENV) .pytest_cache build *.egg-info
