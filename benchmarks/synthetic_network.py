@@ -4,11 +4,11 @@ Exports
 -------
 make_synthetic_network(n_junctions, seed) -> wntr.network.WaterNetworkModel
 write_synthetic_inp(path, n_junctions, seed) -> SyntheticSummary
-time_numba_steady(wn) -> best NumbaSimulator steady-solve time (LEAD: to fill in)
+time_numba_steady(wn) -> best compile and steady-solve times of the numba core
 
 Run ``python benchmarks/synthetic_network.py --out PATH`` to write the INP and print its counts and
-the EPANET 2.2 steady-state solve time (and, once ``simulation.NumbaSimulator`` exists, the
-ratio to it). Callers: ``benchmarks/`` scripts and ``tests/test_benchmark_tools.py``.
+the EPANET 2.2 steady-state solve time, the numba core's, their ratio and both peak memories.
+Callers: ``benchmarks/`` scripts and ``tests/test_benchmark_tools.py``.
 
 The network
 -----------
@@ -394,13 +394,6 @@ def write_synthetic_inp(
     )
 
 
-# =============================================================================================
-# LEAD: NumbaSimulator comparison -- fill in once simulation.NumbaSimulator exists.
-# Wanted: steady-state solve time ratio NumbaSimulator / EPANET 2.2 toolkit (both measured in
-# this run), and the core's peak memory as max RSS in a subprocess, e.g.
-#   peak_rss_mib("<load INP; NumbaSimulator(wn) steady solve>") - peak_rss_mib("<same imports>")
-# next to the EPANET 2.2 figure that main() prints.
-# =============================================================================================
 def time_numba_steady(wn: wntr.network.WaterNetworkModel, *, pattern_time_s: int = 0,
                       repeat: int = 3) -> tuple[float, float, int]:
     """Best wall times of the numba core's single-period solve of ``wn``.
