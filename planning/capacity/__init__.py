@@ -8,12 +8,14 @@ Pure functions from tables to tables::
     figs = plot_trajectories(ind, reported=registry.reported)
     late = apply_whatif(registry, WhatIf(delay_years={"D-2025-01": 2}))
     plot_trajectories(indicators(late), baseline=ind)
+    layers = capacity_layers(registry, 2025)                 # plants and catchments (GIS)
 
 Command line: ``python -m planning.capacity --out DIR``. See docs/capacity.md.
 """
 
 from .gaps import committed_only, compare_to_targets, gap_table
 from .indicators import indicators, sample_compliance
+from .layers import capacity_layers, catchment_layer, plant_layer, write_capacity_layers
 from .output import write_review
 from .plots import plot_trajectories, plot_utilisation
 from .registry import Assumptions, Registry, load_registry
@@ -43,7 +45,9 @@ __all__ = [
     "WhatIf",
     "add_capacity",
     "apply_whatif",
+    "capacity_layers",
     "catchment_flows",
+    "catchment_layer",
     "committed_only",
     "compare_to_targets",
     "gap_table",
@@ -53,6 +57,7 @@ __all__ = [
     "load_whatif",
     "overload_warnings",
     "peaking_factor",
+    "plant_layer",
     "plant_capacity",
     "plant_flows",
     "plot_trajectories",
@@ -63,5 +68,6 @@ __all__ = [
     "swmm_check",
     "trunk_check",
     "trunk_inflows",
+    "write_capacity_layers",
     "write_review",
 ]

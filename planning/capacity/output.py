@@ -17,6 +17,7 @@ from models import write_atomic
 
 from .gaps import committed_only, compare_to_targets
 from .indicators import indicators, sample_compliance
+from .layers import has_geometry, write_capacity_layers
 from .plots import plot_trajectories, plot_utilisation
 from .registry import Registry
 from .schedule import DEFAULT_YEARS, project_schedule
@@ -85,7 +86,9 @@ def write_review(
     ``projects.csv``, ``samples.csv``, ``reported_vs_model.csv``, ``trajectory_*.png`` and
     ``utilisation_<year>.png``; with a what-if also ``gap_table_whatif.csv``,
     ``indicators_whatif.csv``, ``plant_flows_whatif.csv`` and ``trajectory_*_whatif.png``
-    (the baseline dotted). With a ``trunk``, also ``trunk_check.csv`` (and
+    (the baseline dotted). When the registry has geometry (plant ``lon``/``lat`` or
+    catchment polygons), also ``capacity_layers.gpkg``: layers ``plants`` and ``catchments``
+    of the utilisation year (see :mod:`planning.capacity.layers`). With a ``trunk``, also ``trunk_check.csv`` (and
     ``trunk_check_whatif.csv``): the trunk under the catchments' peak inflows of the target
     year, by Manning, and by EPA SWMM 5 too when ``swmm`` is True. Every table carries an
     ``illustrative`` column.
@@ -144,6 +147,9 @@ def write_review(
     written.append(save_figure(
         plot_utilisation(flows, util_year, high_utilisation=a.high_utilisation),
         out / f"utilisation_{util_year}.png"))
+    if has_geometry(registry):
+        written.append(write_capacity_layers(registry, out / "capacity_layers.gpkg", util_year,
+                                             plant_flows_table=flows))
     if whatif is not None:
         review(apply_whatif(registry, whatif), "_whatif", ind, f"what-if: {whatif.name}")
     return written

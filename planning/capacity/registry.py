@@ -3,7 +3,9 @@
 A registry is a folder of tables (each a ``.csv`` or a ``.gpkg``; see docs/capacity.md):
 
 ``plants`` (required), ``catchments`` (required), ``projects`` (required),
-``measurements``, ``samples``, ``reported``, ``parameters`` (optional).
+``measurements``, ``samples``, ``reported``, ``parameters`` (optional); optional geometry:
+``lon``/``lat`` columns in ``plants`` and catchment polygons in ``catchments.geojson`` (or
+the geometry of ``catchments.gpkg``), checked in :mod:`planning.capacity.geometry`.
 
 :func:`load_registry` reads them all, checks every cell and every cross-reference, and
 returns a :class:`Registry` - or raises :class:`~planning.capacity.schema.RegistryError`
@@ -23,6 +25,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .geometry import (
+    AREAS_FILE,
+    check_plant_locations,
+    parse_catchment_areas,
+    read_catchment_areas,
+)
 from .schema import (
     CATCHMENTS,
     MEASUREMENTS,
@@ -133,10 +141,15 @@ class Registry:
     plants, catchments, projects, measurements, samples, reported : pandas.DataFrame
         Parsed tables (columns as in docs/capacity.md; ``catchments`` and ``plants`` are
         GeoDataFrames when read from GeoPackage). Row ``i`` is data row ``i + 1`` of its file.
+        ``plants`` has ``lon`` and ``lat`` (WGS84 degrees; NaN where not located).
     assumptions : Assumptions
         Scalar assumptions (from ``parameters`` when loaded from a folder).
     files : Mapping[str, str]
         Table name -> file name used in error messages (e.g. ``"plants" -> "plants.csv"``).
+    catchment_areas : geopandas.GeoDataFrame or None
+        Catchment polygons (``catchment_id``, ``illustrative``, ``source``, geometry) in
+        EPSG:4326, from ``catchments.geojson`` or the geometry of ``catchments.gpkg``; None
+        when the registry has none. Not every catchment needs a polygon.
     """
 
     plants: pd.DataFrame
@@ -147,6 +160,7 @@ class Registry:
     reported: pd.DataFrame
     assumptions: Assumptions = Assumptions()
     files: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    catchment_areas: pd.DataFrame | None = None
 
     @classmethod
     def from_frames(
@@ -159,6 +173,7 @@ class Registry:
         reported: pd.DataFrame | None = None,
         assumptions: Assumptions | None = None,
         files: Mapping[str, str] | None = None,
+        catchment_areas: pd.DataFrame | None = None,
     ) -> Registry:
         """Validate tables held in memory and build a registry.
 
@@ -172,6 +187,9 @@ class Registry:
             Defaults to ``Assumptions()``.
         files : Mapping[str, str], optional
             Table name -> name used in error messages (default: the table name).
+        catchment_areas : geopandas.GeoDataFrame, optional
+            Catchment polygons keyed by ``catchment_id`` (any CRS; stored in EPSG:4326).
+            Default: the geometry of ``catchments`` when it is a GeoDataFrame, else none.
 
         Raises
         ------
@@ -192,7 +210,18 @@ class Registry:
             if frame is None:
                 frame = pd.DataFrame({c: [] for c in spec.column_names})
             tables[spec.name] = parse_table(frame, spec, names[spec.name])
-        registry = cls(**tables, assumptions=assumptions or Assumptions(), files=names)
+        check_plant_locations(tables["plants"], names["plants"])
+        ids = tables["catchments"]["catchment_id"]
+        if catchment_areas is not None:
+            names.setdefault("catchment_areas", "catchment_areas")
+            catchment_areas = parse_catchment_areas(catchment_areas, ids,
+                                                    names["catchment_areas"])
+        elif _has_geometry(tables["catchments"]):
+            names["catchment_areas"] = names["catchments"]
+            catchment_areas = parse_catchment_areas(tables["catchments"], ids,
+                                                    names["catchments"], skip_empty=True)
+        registry = cls(**tables, assumptions=assumptions or Assumptions(), files=names,
+                       catchment_areas=catchment_areas)
         _check_references(registry)
         return registry
 
@@ -236,6 +265,15 @@ def read_table(folder: Path, spec: TableSpec) -> tuple[pd.DataFrame | None, str]
     return None, f"{spec.name}.csv"
 
 
+def _has_geometry(frame: pd.DataFrame) -> bool:
+    """Whether a parsed table carries a geometry column with at least one shape."""
+    import sys
+
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame implies geopandas is imported
+    return (gpd is not None and isinstance(frame, gpd.GeoDataFrame)
+            and bool(frame.geometry.notna().any()))
+
+
 def _assumptions_from(parameters: pd.DataFrame, file: str) -> Assumptions:
     values: dict[str, object] = {}
     for i, row in parameters.iterrows():
@@ -263,7 +301,7 @@ def load_registry(folder: str | Path, assumptions: Assumptions | None = None) ->
     folder : str or pathlib.Path
         Folder holding ``plants``, ``catchments``, ``projects`` and optionally
         ``measurements``, ``samples``, ``reported``, ``parameters`` (each ``.csv`` or
-        ``.gpkg``).
+        ``.gpkg``), and optionally ``catchments.geojson`` with catchment polygons.
     assumptions : Assumptions, optional
         Overrides ``parameters`` entirely when given.
 
@@ -285,6 +323,10 @@ def load_registry(folder: str | Path, assumptions: Assumptions | None = None) ->
     files: dict[str, str] = {}
     for spec in _TABLES:
         raw[spec.name], files[spec.name] = read_table(folder, spec)
+    areas, files["catchment_areas"] = read_catchment_areas(folder)
+    if areas is not None and _has_geometry(raw["catchments"]):
+        raise RegistryError(AREAS_FILE, None, None,
+                            f"{files['catchments']} has polygons too; keep one of them")
     if assumptions is None:
         assumptions = Assumptions()
         if raw["parameters"] is not None:
@@ -293,7 +335,7 @@ def load_registry(folder: str | Path, assumptions: Assumptions | None = None) ->
     return Registry.from_frames(
         plants=raw["plants"], catchments=raw["catchments"], projects=raw["projects"],
         measurements=raw["measurements"], samples=raw["samples"], reported=raw["reported"],
-        assumptions=assumptions, files=files,
+        assumptions=assumptions, files=files, catchment_areas=areas,
     )
 
 

@@ -145,6 +145,8 @@ PLANTS = TableSpec(
         Column("year_in_service", "int", required=False, **_YEAR),
         Column("effluent_class", "choice", required=False, default="", choices=EFFLUENT_CLASSES),
         Column("ecological_reuse_share", "float", required=False, default=0.0, low=0.0, high=1.0),
+        Column("lon", "float", required=False, low=-180.0, high=180.0),
+        Column("lat", "float", required=False, low=-90.0, high=90.0),
         *_flag_columns(),
     ),
 )
