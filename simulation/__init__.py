@@ -11,11 +11,16 @@ ScenarioRunner
 SteadyStateSolver, Snapshot, ClosureSweepResult
     Single-period solves at one pattern time with warm-started what-ifs (extra demands,
     closed links, closure sweeps) for the planning modules.
+closure_branches, BranchCosts
+    The cost of closing links over [s, s + D) for many starts s (customer-seconds without
+    water or below a minimum pressure, unserved demand), hot-started from one baseline
+    extended-period run.
 compile_network, CompiledNetwork
 peak_demand_time_s, total_demand_m3s
     Demand profile helpers (the hour of peak demand for snapshot studies).
 """
 
+from .branches import BranchCosts, closure_branches
 from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total_demand_m3s
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
@@ -34,4 +39,6 @@ __all__ = [
     "Snapshot",
     "ClosureSweepResult",
     "ScenarioRunner",
+    "closure_branches",
+    "BranchCosts",
 ]

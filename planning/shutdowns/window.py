@@ -12,7 +12,7 @@ over the same window, i.e. what the job causes: customer-hours without water (th
 objective), then customer-hours below the minimum pressure and unserved demand (m3) to
 break ties, then the earlier start. The simulations share their common past: the
 baseline runs once over the horizon and every start branches off it, hot-started
-(:mod:`~planning.shutdowns.branches`), so the search costs ``horizon + n x duration``
+(:func:`simulation.closure_branches`), so the search costs ``horizon + n x duration``
 hydraulic steps, not ``sum(start + duration)``; with two threads the starts are split
 between two baselines. :func:`brute_force_costs` is the slow reference (one full run per
 start), used by the tests.
@@ -29,9 +29,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from simulation import compile_network
+from simulation import closure_branches
 
-from .branches import COL_ERROR, COL_LOW, COL_NO_WATER, COL_UNSERVED, run_branches
 from .jobs import Policy
 from .study import (
     StudyClock,
@@ -40,7 +39,6 @@ from .study import (
     window_costs_from_results,
 )
 
-FT = 0.3048
 COST_COLUMNS = ("customer_hours_without_water", "customer_hours_below_min",
                 "demand_not_served_m3")
 
@@ -165,20 +163,18 @@ def score_starts(wn_study, candidates: pd.DataFrame, closed_links, duration_s: i
     table["solver"] = ""
     todo = table.index[table["permitted"] | all_starts]
     if len(todo):
-        cn = compile_network(wn_study)
-        closed = [cn.link_index[n] for n in closed_links]
-        cust = customers.reindex(cn.junction_names).fillna(0).to_numpy(dtype=float)
         starts = table.loc[todo, "start_s"].to_numpy(dtype=np.int64)
-        out, excess = run_branches(cn, closed, starts, duration_s, cust,
-                                   (policy.no_water_pressure_m + 1e-6) / FT,
-                                   policy.min_pressure_m / FT, threads=policy.threads)
-        if (out[:, COL_ERROR] < 0).any():
+        costs = closure_branches(wn_study, closed_links, starts, duration_s, customers,
+                                 no_water_pressure_m=policy.no_water_pressure_m + 1e-6,
+                                 min_pressure_m=policy.min_pressure_m,
+                                 threads=policy.threads)
+        if (costs.error_code < 0).any():
             raise RuntimeError("a candidate start was not a simulation step (report step "
                                "does not divide the start spacing)")
-        table.loc[todo, COST_COLUMNS[0]] = excess[:, COL_NO_WATER] / 3600.0
-        table.loc[todo, COST_COLUMNS[1]] = excess[:, COL_LOW] / 3600.0
-        table.loc[todo, COST_COLUMNS[2]] = excess[:, COL_UNSERVED] * FT ** 3
-        err = out[:, COL_ERROR]
+        table.loc[todo, COST_COLUMNS[0]] = costs.excess_no_water_weight_s / 3600.0
+        table.loc[todo, COST_COLUMNS[1]] = costs.excess_below_min_weight_s / 3600.0
+        table.loc[todo, COST_COLUMNS[2]] = costs.excess_unserved_m3
+        err = costs.error_code
         table.loc[todo, "solver"] = np.where(err >= 100, "failed",
                                              np.where(err > 0, "not converged", "ok"))
     return _rank(table)

@@ -9,26 +9,23 @@ closed, until s + D. The branch's steps are the ones the full simulation would t
 its results are the full simulation's (tested against it), at a cost of
 ``horizon + n_starts x D`` hydraulic steps instead of ``sum(s + D)``.
 
-The kernel composes the hydraulic core's own step functions (``simulation.kernels``:
-demands, controls, the GGA solve, the time step with tanks and rules); it adds nothing to
-their physics.
+The kernel composes the hydraulic core's own step functions (demands, controls, the GGA
+solve, the time step with tanks and rules); it adds nothing to their physics.
 
-Exports :func:`branch_costs` (numba), :func:`run_branches` (threads) and the column
-indices ``COL_*`` of its output. Called by ``window``.
+Exports :func:`branch_costs` (numba, releases the GIL) and the column indices ``COL_*``
+of its output. Called by ``simulation.branches`` (the public entry point,
+:func:`simulation.closure_branches`, which runs it on threads and converts units).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numba import njit
 
-from simulation.kernels.eps import controls, demands, init_hydraulics, timestep
-from simulation.kernels.solver import hydsolve
-from simulation.kernels.state import I_RTIME, copy_state, new_state
-from simulation.kernels.structs import pack_state
-from simulation.kernels.sweep import close_link, copy_into
+from .eps import controls, demands, init_hydraulics, timestep
+from .solver import hydsolve
+from .state import I_RTIME
+from .sweep import close_link, copy_into
 
 COL_NO_WATER = 0      # customer-seconds without water
 COL_LOW = 1           # customer-seconds supplied but below the minimum pressure
@@ -154,53 +151,3 @@ def branch_costs(net, opt, sm, ctl, rules, st, work, closed, starts, dur_s, cust
             st.iscal[I_RTIME] += opt.rstep
     return 0
 
-
-def run_branches(compiled, closed_idx, starts_s, dur_s, customers, pmin_ft, plow_ft,
-                 threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Run :func:`branch_costs` over ``threads`` threads (starts dealt round-robin).
-
-    Each thread runs its own baseline (cheap next to the branches) with its own states.
-
-    Returns
-    -------
-    out : numpy.ndarray, shape (len(starts_s), N_COLS)
-        Branch costs (see :func:`branch_costs`).
-    excess : numpy.ndarray, shape (len(starts_s), 3)
-        Branch costs minus the baseline's over the same window (the part the closure
-        causes): customer-seconds without water, customer-seconds below the minimum,
-        unserved ft3.
-    """
-    c = compiled
-    starts = np.asarray(starts_s, dtype=np.int64)
-    closed = np.asarray(closed_idx, dtype=np.int64)
-    cust = np.asarray(customers, dtype=float)
-    rstep = int(c.opt.rstep)
-    n_rep = int((starts.max() + dur_s) // rstep + 1) if len(starts) else 1
-    out = np.zeros((len(starts), N_COLS))
-    threads = max(1, min(int(threads), len(starts)))
-    groups = [np.arange(g, len(starts), threads) for g in range(threads)]
-    bases = [np.zeros((n_rep, N_COLS)) for _ in groups]
-    template = new_state(c.net, c.sm)
-
-    args = c.kernel_args
-
-    def work(g):
-        idx = groups[g]
-        st = pack_state(copy_state(template))
-        wk = pack_state(copy_state(template))
-        part = np.zeros((len(idx), N_COLS))
-        branch_costs(*args, st, wk, closed, starts[idx], int(dur_s), cust, float(pmin_ft),
-                     float(plow_ft), part, bases[g])
-        out[idx] = part
-
-    if threads == 1:
-        work(0)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, range(threads)))
-    base = np.maximum.reduce(bases) if len(bases) > 1 else bases[0]
-    cum = np.vstack([np.zeros((1, 3)), np.cumsum(base[:, :3], axis=0)])
-    first = starts // rstep
-    last = (starts + int(dur_s) + rstep - 1) // rstep
-    excess = out[:, :3] - (cum[last] - cum[first])
-    return out, excess
