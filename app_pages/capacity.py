@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_pages.capacity_map import map_section
 from app_pages.common import csv_button
 from app_pages.study_files import study_box
 from planning.capacity import (
@@ -235,6 +236,13 @@ def page() -> None:
         with cols[3]:
             csv_button("What-if indicators (CSV)", result["indicators"],
                        "indicators_whatif.csv", key="cap_ind_whatif_csv")
+
+    st.subheader("Plants and catchments" + (" (what-if)" if result else ""))
+    folder = state.get("cap_registry", str(DEMO_REGISTRY))
+    shown = reg if result is None else checked_whatif(reg, whatif)
+    text = "" if result is None else json.dumps(whatif_study(whatif).as_dict(), sort_keys=True)
+    map_section(shown, folder, _folder_key(folder), text,
+                "baseline" if result is None else "what-if")
 
     st.subheader("Trajectories 2020–2030" + (" (what-if; baseline dotted)" if result else ""))
     _plots((result or base)["plots"])

@@ -1,7 +1,8 @@
 """pydeck maps of a network, coloured by a value, with a legend (no basemap, no tokens).
 
 Exports :class:`ColourScale`, :func:`pressure_scale`, :func:`sequential_scale`,
-:func:`hours_scale`, :func:`change_scale`, :func:`network_map` and :func:`legend`. The values come from
+:func:`hours_scale`, :func:`change_scale`, :func:`network_map`, :func:`area_map` (points
+over polygons, e.g. plants and catchments) and :func:`legend`. The values come from
 ``planning``; this module only picks colours (presentation).
 
 The maps draw no basemap (``map_provider=None``, no ``map_style``): the planner runs
@@ -105,15 +106,23 @@ def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) ->
 def _view(nodes: pd.DataFrame, height_px: int, width_px: int = 900) -> pdk.ViewState:
     """Centre and zoom that fit the nodes into a map of about ``width_px`` x ``height_px``."""
     lon, lat = nodes.geometry.x, nodes.geometry.y
-    lon_span = max(float(lon.max() - lon.min()), 1e-5)
-    lat_span = max(float(lat.max() - lat.min()), 1e-5)
+    return _view_bounds((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+                        height_px, width_px, float(lat.mean()))
+
+
+def _view_bounds(bounds: tuple[float, float, float, float], height_px: int,
+                 width_px: int = 900, mid_lat: float | None = None) -> pdk.ViewState:
+    """Centre and zoom that fit (min lon, min lat, max lon, max lat) into the map."""
+    west, south, east, north = bounds
+    lon_span = max(east - west, 1e-5)
+    lat_span = max(north - south, 1e-5)
+    mid_lat = (north + south) / 2 if mid_lat is None else mid_lat
     # deck.gl's Web Mercator: 512 * 2**zoom pixels per 360 degrees of longitude, and
     # 1/cos(latitude) times more per degree of latitude.
-    stretch = 1.0 / max(math.cos(math.radians(float(lat.mean()))), 0.1)
+    stretch = 1.0 / max(math.cos(math.radians(mid_lat)), 0.1)
     zoom = min(math.log2(width_px * 360.0 / (512.0 * lon_span)),
                math.log2(height_px * 360.0 / (512.0 * lat_span * stretch))) - 0.15
-    return pdk.ViewState(longitude=float((lon.max() + lon.min()) / 2),
-                         latitude=float((lat.max() + lat.min()) / 2),
+    return pdk.ViewState(longitude=(east + west) / 2, latitude=(north + south) / 2,
                          zoom=max(1.0, min(18.0, zoom)))
 
 
@@ -200,8 +209,13 @@ def network_map(
                     tooltip={"html": "<b>{name}</b> ({type})" + label})
 
 
-def legend(scale: ColourScale) -> None:
-    """Show the legend of a scale: title with unit, one swatch per bin."""
+def legend(scale: ColourScale, *, no_value: str = "no value",
+           sources: bool = True) -> None:
+    """Show the legend of a scale: title with unit, one swatch per bin.
+
+    ``no_value`` labels the grey swatch; ``sources`` adds the tank-or-reservoir swatch of
+    :func:`network_map`.
+    """
     swatches = "".join(
         f'<span style="display:inline-block;margin-right:12px;white-space:nowrap">'
         f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
@@ -209,9 +223,115 @@ def legend(scale: ColourScale) -> None:
         for c, label in zip(scale.colours, scale.labels))
     grey = (f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
             f'background:rgb{NO_VALUE[:3]};margin-right:4px;vertical-align:middle"></span>'
-            "no value")
-    grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
-             f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle"></span>'
-             "tank or reservoir")
+            f"{no_value}")
+    if sources:
+        grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
+                 f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle">'
+                 "</span>tank or reservoir")
     st.markdown(f'<div class="map-legend" style="font-size:0.85rem"><b>{scale.title}</b><br/>'
                 f"{swatches}{grey}</div>", unsafe_allow_html=True)
+
+
+def utilisation_scale(high: float) -> ColourScale:
+    """Bins of a plant's mean utilisation (fraction of design capacity), overload in red.
+
+    Below 60 %, 60 % to ``high`` (the "high" warning level, default 85 %), ``high`` to
+    100 %, above 100 % (overloaded, as ``plant_flows`` flags it).
+    """
+    over = float(np.nextafter(1.0, 2.0))  # exactly 100 % is not overloaded
+    return ColourScale("Plant utilisation (mean daily inflow or measured volume / design "
+                       "capacity, %)",
+                       (0.6, float(high), over),
+                       ((49, 130, 189), (102, 189, 99), (253, 174, 97), (215, 48, 39)),
+                       ("< 60 %", f"60–{100 * high:g} %", f"{100 * high:g}–100 % (high)",
+                        "> 100 % (overloaded)"))
+
+
+def rate_scale(title: str) -> ColourScale:
+    """Bins for a rate in 0-1 (e.g. sewage collection), shown in %; 70 % and 95 % are plan
+    targets (§18)."""
+    return ColourScale(title, (0.5, 0.7, 0.85, 0.95),
+                       ((165, 0, 38), (244, 109, 67), (254, 224, 139), (166, 217, 106),
+                        (26, 150, 65)),
+                       ("< 50 %", "50–70 %", "70–85 %", "85–95 %", "≥ 95 %"))
+
+
+def _rings(geom) -> list[list[list[list[float]]]]:
+    """Each polygon of a (Multi)Polygon as [exterior, *holes] coordinate rings."""
+    parts = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
+    return [[[list(xy) for xy in ring.coords] for ring in (p.exterior, *p.interiors)]
+            for p in parts]
+
+
+def area_map(
+    points,
+    areas,
+    point_values: pd.Series,
+    point_scale: ColourScale,
+    point_size: pd.Series,
+    area_values: pd.Series,
+    area_scale: ColourScale,
+    *,
+    point_info: pd.Series | None = None,
+    area_info: pd.Series | None = None,
+    height_px: int = 520,
+) -> pdk.Deck:
+    """A deck with polygons coloured by one value and points coloured and sized by others.
+
+    Parameters
+    ----------
+    points, areas : geopandas.GeoDataFrame
+        In EPSG:4326, indexed by id, with a ``name`` column; rows without geometry are
+        left out.
+    point_values, area_values : pandas.Series
+        Values by id, coloured with ``point_scale`` and ``area_scale`` (grey where missing).
+    point_size : pandas.Series
+        By point id, any unit; the circle area is proportional to it (4 to 22 px radius).
+    point_info, area_info : pandas.Series, optional
+        Tooltip text by id (values with units).
+    height_px : int
+        Height of the chart (pass the same to ``st.pydeck_chart``), to fit the zoom.
+
+    Returns
+    -------
+    pydeck.Deck
+    """
+    pts = points[points.geometry.notna()]
+    size = pd.Series(point_size, dtype=float).reindex(pts.index).fillna(0.0).clip(lower=0.0)
+    top = float(size.max()) if len(size) and size.max() > 0 else 1.0
+    point_data = pd.DataFrame({
+        "id": pts.index.astype(str),
+        "name": pts["name"].astype(str).to_numpy(),
+        "lon": pts.geometry.x.to_numpy(),
+        "lat": pts.geometry.y.to_numpy(),
+        "colour": point_scale.rgba(pd.Series(point_values).reindex(pts.index)),
+        "radius": (4.0 + 18.0 * np.sqrt(size / top)).to_numpy(),
+        "info": ("" if point_info is None else pd.Series(point_info).reindex(pts.index)
+                 .fillna("").astype(str).to_numpy()),
+    })
+    ars = areas[areas.geometry.notna()]
+    colours = area_scale.rgba(pd.Series(area_values).reindex(ars.index))
+    info = (pd.Series("", index=ars.index) if area_info is None
+            else pd.Series(area_info).reindex(ars.index).fillna("").astype(str))
+    rows = []
+    for (aid, row), colour in zip(ars.iterrows(), colours):
+        for rings in _rings(row.geometry):
+            rows.append({"id": str(aid), "name": str(row["name"]), "polygon": rings,
+                         "colour": [*colour[:3], 150], "info": info[aid]})
+    area_data = pd.DataFrame(rows, columns=["id", "name", "polygon", "colour", "info"])
+    bounds = np.vstack([b for b in (ars.total_bounds if len(ars) else None,
+                                    pts.total_bounds if len(pts) else None) if b is not None]
+                       or [np.array([102.6, 24.8, 102.9, 25.1])])
+    view = _view_bounds((float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+                         float(bounds[:, 2].max()), float(bounds[:, 3].max())), height_px)
+    layers = [
+        pdk.Layer("PolygonLayer", area_data, get_polygon="polygon", get_fill_color="colour",
+                  get_line_color=[60, 60, 60, 200], line_width_min_pixels=1, stroked=True,
+                  pickable=True, id="areas"),
+        pdk.Layer("ScatterplotLayer", point_data, get_position=["lon", "lat"],
+                  get_fill_color="colour", get_radius="radius", radius_units=_PIXELS,
+                  stroked=True, get_line_color=[30, 30, 30, 220], line_width_min_pixels=1,
+                  pickable=True, id="points"),
+    ]
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
+                    tooltip={"html": "<b>{name}</b> ({id})<br/>{info}"})

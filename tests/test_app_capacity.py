@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planning.studies import DEMO_DIR, load_study
+from planning.studies import DEMO_DIR, DEMO_REGISTRY, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -94,3 +94,45 @@ def test_save_writes_the_current_whatif(app, tmp_path):
     study = load_study(saved)
     example = load_study(DEMO_DIR / "capacity_whatif.yaml")
     assert study.body["whatif"] == example.body["whatif"]  # the page keeps every detail
+
+
+def _deck(at: AppTest) -> dict:
+    import json
+
+    (chart,) = at.get("deck_gl_json_chart")
+    return json.loads(chart.proto.json)
+
+
+def _plant_table(at: AppTest):
+    return next(d.value for d in at.dataframe if "utilisation_avg" in d.value.columns)
+
+
+@pytest.mark.parametrize("year", [2025, 2024])
+def test_map_shows_the_librarys_plant_utilisation(app, year):
+    from planning.capacity import load_registry, plant_flows
+
+    if year != 2025:
+        app.selectbox(key="cap_map_year").set_value(year).run()
+    assert not app.exception
+    flows = plant_flows(load_registry(DEMO_REGISTRY), [year]).set_index("plant_id")
+    table = _plant_table(app)
+    assert list(table.index) == list(flows.index)
+    assert table["utilisation_avg"].to_numpy() == pytest.approx(
+        flows["utilisation_avg"].to_numpy(), nan_ok=True)
+    layers = {layer["@@type"]: layer["data"] for layer in _deck(app)["layers"]}
+    points = {p["id"]: p for p in layers["ScatterplotLayer"]}
+    located = {"KM03", "KM13", "AN-1", "SL-1"}
+    assert located <= set(points) and "DC-OTHER" not in points  # the aggregate has no site
+    red = {pid for pid, p in points.items() if p["colour"][:3] == [215, 48, 39]}
+    assert red == set(flows.index[flows["utilisation_avg"] > 1]) & set(points)
+    assert red == ({"KM13"} if year == 2024 else set())  # the demo's No. 13 before phase 2
+    assert {a["id"] for a in layers["PolygonLayer"]} >= {"C-KM13", "C-AN", "C-SL"}
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert f"Plants and catchments {year} (GeoPackage)" in labels
+    assert any("Illustrative:" in c.value and "invented" in c.value for c in app.caption)
+
+
+def test_map_colours_catchments_by_sewage(app):
+    app.radio(key="cap_map_colour").set_value("Sewage generated (m³/d)").run()
+    assert not app.exception
+    assert "Catchment sewage generated (m³/d)" in "".join(m.value for m in app.markdown)
