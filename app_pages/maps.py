@@ -286,7 +286,8 @@ def area_map(
     point_values, area_values : pandas.Series
         Values by id, coloured with ``point_scale`` and ``area_scale`` (grey where missing).
     point_size : pandas.Series
-        By point id, any unit; the circle area is proportional to it (4 to 22 px radius).
+        By point id, any unit; the circle area is proportional to it (radius up to 2 km on
+        the ground, so that areas stay visible around their points; at least 3 px).
     point_info, area_info : pandas.Series, optional
         Tooltip text by id (values with units).
     height_px : int
@@ -305,7 +306,7 @@ def area_map(
         "lon": pts.geometry.x.to_numpy(),
         "lat": pts.geometry.y.to_numpy(),
         "colour": point_scale.rgba(pd.Series(point_values).reindex(pts.index)),
-        "radius": (4.0 + 18.0 * np.sqrt(size / top)).to_numpy(),
+        "radius": (2000.0 * np.sqrt(size / top)).to_numpy(),
         "info": ("" if point_info is None else pd.Series(point_info).reindex(pts.index)
                  .fillna("").astype(str).to_numpy()),
     })
@@ -329,9 +330,9 @@ def area_map(
                   get_line_color=[60, 60, 60, 200], line_width_min_pixels=1, stroked=True,
                   pickable=True, id="areas"),
         pdk.Layer("ScatterplotLayer", point_data, get_position=["lon", "lat"],
-                  get_fill_color="colour", get_radius="radius", radius_units=_PIXELS,
-                  stroked=True, get_line_color=[30, 30, 30, 220], line_width_min_pixels=1,
-                  pickable=True, id="points"),
+                  get_fill_color="colour", get_radius="radius", radius_units=pdk.types.String("meters"),
+                  radius_min_pixels=3, stroked=True, get_line_color=[30, 30, 30, 220],
+                  line_width_min_pixels=1, pickable=True, id="points"),
     ]
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
                     tooltip={"html": "<b>{name}</b> ({id})<br/>{info}"})

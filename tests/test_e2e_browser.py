@@ -119,7 +119,7 @@ class UI:
     def open(self, path: str = "") -> None:
         """Open a page by its url_path ("" is the default page, Network)."""
         self.page.goto(f"{self.url}/{path}")
-        self.idle()
+        self.idle(RUN_TIMEOUT_MS)  # a page's first draw may compile kernels (cold cache)
 
     def idle(self, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
         """Wait until the script run is over and every element is drawn.
@@ -160,8 +160,8 @@ class UI:
         # the box may redraw closed when the study switches the network: in the page, not
         # necessarily visible
         self.page.get_by_text("Loaded ").first.wait_for(state="attached",
-                                                        timeout=PAGE_TIMEOUT_MS)
-        self.idle()
+                                                        timeout=RUN_TIMEOUT_MS)
+        self.idle(RUN_TIMEOUT_MS)
 
     def no_exception(self) -> None:
         """No traceback on the page."""
