@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import SteadyStateSolver, peak_demand_time_s
-from simulation.kernels import constants as C
+from simulation import codes as C
 
 from .customers import customers_per_node
 from .errors import ShutdownInputError

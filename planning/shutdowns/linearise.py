@@ -6,7 +6,7 @@ curve at their speed; open valves: minor losses); active PRVs / PSVs fix their d
 upstream node, active FCVs decouple; junctions between the no-water and full-demand
 pressures add their pressure-driven demand slope. Tanks and reservoirs are fixed heads.
 The matrix is factorised LDL^T with the hydraulic core's own symbolic analysis and kernels
-(``simulation.kernels.linalg``). Also here: the links whose status the solver may change,
+(``simulation.linalg``). Also here: the links whose status the solver may change,
 the pipes' loss laws for the non-linearity estimate, and the regulating valves' data.
 
 Exports the helpers used by ``screen`` (all private to the package).
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from simulation.kernels.linalg import build_structure, ldl_numeric, ldl_solve
+from simulation.linalg import build_structure, ldl_numeric, ldl_solve
 
 G = 9.81
 Q_EPS = 1e-4          # m3/s: flows below this use the slope at Q_EPS

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from simulation.kernels.linalg import ldl_solve
+from simulation.linalg import ldl_solve
 
 from .linearise import Q_EPS, jacobian, pipe_rows, valve_data, watched_links
 
