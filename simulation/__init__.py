@@ -11,6 +11,9 @@ ScenarioRunner
 SteadyStateSolver, Snapshot, ClosureSweepResult
     Single-period solves at one pattern time with warm-started what-ifs (extra demands,
     closed links, closure sweeps) for the planning modules.
+ExtraDemandResult
+    From ``SteadyStateSolver.max_extra_demand``: the largest extra demand each junction can
+    take with it and the protected junctions at a minimum pressure (spare capacity).
 closure_branches, BranchCosts
     The cost of closing links over [s, s + D) for many starts s (customer-seconds without
     water or below a minimum pressure, unserved demand), hot-started from one baseline
@@ -18,9 +21,14 @@ closure_branches, BranchCosts
 compile_network, CompiledNetwork
 peak_demand_time_s, total_demand_m3s
     Demand profile helpers (the hour of peak demand for snapshot studies).
+
+Public submodules (import them by name): ``simulation.linalg`` (the core's sparse LDL^T,
+for linearised networks) and ``simulation.codes`` (link status codes of solver states).
+Everything under ``simulation.kernels`` is private to the core.
 """
 
 from .branches import BranchCosts, closure_branches
+from .capacity import ExtraDemandResult
 from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total_demand_m3s
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
@@ -38,6 +46,7 @@ __all__ = [
     "SteadyStateSolver",
     "Snapshot",
     "ClosureSweepResult",
+    "ExtraDemandResult",
     "ScenarioRunner",
     "closure_branches",
     "BranchCosts",

@@ -3,7 +3,9 @@
 :class:`SteadyStateSolver` compiles a network once, solves the base case at one pattern
 time (tanks at their initial levels, as EPANET's single-period analysis does), and then
 answers many modified cases (extra demands, closed links) warm-started from that base
-solution. Nothing is written back into the model.
+solution. Nothing is written back into the model. :meth:`SteadyStateSolver.max_extra_demand`
+searches for the largest extra demand each junction can take with every protected junction
+at pressure (the kernel is in :mod:`simulation.kernels.capacity`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .capacity import ExtraDemandResult, max_extra_demand
 from .compile import CompiledNetwork, compile_network
 from .kernels import constants as C
 from .kernels.eps import init_hydraulics, run_period
@@ -163,6 +166,7 @@ class SteadyStateSolver:
             raise ConvergenceError(f"base case failed (error {err})", None, [self.time_s])
         self._work = new_state(c.net, c.sm)
         self._work_s = pack_state(self._work)
+        self._extra_demand_cache: dict = {}  # start states, node ranks (simulation.capacity)
 
     @property
     def base_state(self):
@@ -316,3 +320,62 @@ class SteadyStateSolver:
             with ThreadPoolExecutor(threads) as pool:
                 list(pool.map(run, chunks, states))
         return ClosureSweepResult(low, uns, err, its, short * self._q_si)
+
+    def max_extra_demand(self, nodes=None, min_pressure_m: float = 14.0, *, protected=None,
+                         rtol: float = 1e-3, atol_m3s: float = 1e-7, q_max_m3s: float = 10.0,
+                         start: str = "cold", threads: int = 2) -> ExtraDemandResult:
+        """Largest constant extra demand at each junction that keeps everyone at pressure.
+
+        For junction n the answer is the largest extra demand q (m3/s) at n such that this
+        solver's single-period solve with q added at n leaves n and every protected
+        junction supplied and at or above ``min_pressure_m`` (a failed solve counts as a
+        violation). It is 0 when n is below the minimum or cut off already. The search
+        starts from the base case's head sensitivities (first-order estimate), then takes
+        model steps (power-law fits of the pressure margin) and bisection on nonlinear
+        solves until ``upper - q <= max(rtol * upper, atol_m3s)``; the answer is feasible
+        and, with the default ``rtol``, within 0.1 % below the boundary.
+
+        Parameters
+        ----------
+        nodes : iterable of str or int, optional
+            Junction names (or solver indices); every junction when None.
+        min_pressure_m : float
+            Minimum pressure head, m (>= 0).
+        protected : array-like of bool, or iterable of str or int, optional
+            Junctions that must stay at pressure as well: a mask over the junctions (solver
+            order) or names/indices. Default: every junction supplied and at or above
+            ``min_pressure_m`` in the base case.
+        rtol : float
+            Relative tolerance on q (stopping rule above).
+        atol_m3s : float
+            Absolute tolerance on q, m3/s.
+        q_max_m3s : float
+            Search limit, m3/s (status "at search limit" when still feasible there).
+        start : {"cold", "flows", "previous"}
+            Starting point of every nonlinear solve. ``"cold"``: EPANET's own start of a
+            single-period run (initial statuses and settings, flows of 1 ft/s), so each
+            solve is the one a fresh EPANET run would do. ``"flows"``: initial statuses and
+            settings with the base case's flows; ``"previous"``: with the flows of the
+            previous solve at the same junction (as EPANET's ``ENinitH(0)`` in a loop).
+            Both re-solve cold when a solve fails and need fewer iterations.
+        threads : int
+            Worker threads (the kernel releases the GIL). Junctions are searched in
+            breadth-first order over the network in chunks of 64, each search's first guess
+            using its predecessor's result: a junction's answer can differ (within the
+            tolerance) with the list it is part of, never with ``threads``.
+
+        Returns
+        -------
+        ExtraDemandResult
+
+        Raises
+        ------
+        KeyError
+            Unknown node name.
+        ValueError
+            A node that is not a junction, a negative minimum pressure, an unknown start or
+            a non-positive tolerance.
+        """
+        return max_extra_demand(self, nodes, min_pressure_m, protected=protected, rtol=rtol,
+                                atol_m3s=atol_m3s, q_max_m3s=q_max_m3s, start=start,
+                                threads=threads)
