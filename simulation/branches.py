@@ -34,6 +34,7 @@ from .kernels.branches import (
 )
 from .kernels.state import copy_state, new_state
 from .kernels.structs import pack_state
+from .results import ReadOnlyArrays
 from .simulator import model_parts
 from .units import MPERFT
 
@@ -41,7 +42,7 @@ FT3_TO_M3 = MPERFT ** 3
 
 
 @dataclass(frozen=True)
-class BranchCosts:
+class BranchCosts(ReadOnlyArrays):
     """Costs of one closure at every start, from :func:`closure_branches`.
 
     Every array has one entry per start, in the order of ``starts_s``, and is read-only.
@@ -88,12 +89,6 @@ class BranchCosts:
     excess_unserved_m3: np.ndarray
     error_code: np.ndarray
     not_converged_steps: np.ndarray
-
-    def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.starts_s)

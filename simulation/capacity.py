@@ -20,7 +20,7 @@ import math
 import queue
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -33,6 +33,7 @@ from .kernels.constants import QZERO
 from .kernels.eps import init_hydraulics
 from .kernels.state import copy_state, new_state
 from .kernels.structs import pack_state
+from .results import ReadOnlyArrays
 from .units import MPERFT
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ CHUNK = 64  # junctions per task (neighbours in breadth-first order)
 
 
 @dataclass(frozen=True)
-class ExtraDemandResult:
+class ExtraDemandResult(ReadOnlyArrays):
     """Outcome of :meth:`SteadyStateSolver.max_extra_demand`, one entry per junction asked.
 
     Arrays are read-only and in the order of ``node_names``.
@@ -99,12 +100,6 @@ class ExtraDemandResult:
     atol_m3s: float
     q_max_m3s: float
     start: str
-
-    def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.node_names)

@@ -19,7 +19,7 @@ m of pipe; pumps and valves: m, EPANET's convention), ``status`` (0 closed, 1 op
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,20 @@ from .kernels.run import (
 )
 
 MPERFT = 0.3048
+
+
+class ReadOnlyArrays:
+    """Dataclass base: every NumPy array field is made read-only once built.
+
+    Result objects are shared between threads, caches and pages; a caller that wants to
+    change an array takes a copy.
+    """
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
 
 
 class ConvergenceError(RuntimeError):
