@@ -350,13 +350,9 @@ def run_applications(study: Study, opened=None,
     ScenarioFileError
         A missing network or ledger, or an application the network refuses (key named).
     """
-    from planning.studies.network_run import open_study_network
+    from planning.studies.network_run import study_network
 
-    if opened is None:
-        if "network" not in study.body:
-            raise ScenarioFileError(study.source, "network",
-                                    "missing: a run outside the app needs the network file")
-        opened = open_study_network(study)
+    opened = study_network(study, opened)
     cstudy = connection_study(opened, policy_of(study.body), open_ledger(study))
     items = study.body["applications"]
     out = []

@@ -519,6 +519,22 @@ def network_run_settings(study: Study) -> NetworkRunSettings:
                               min_pressure_m=b.get("min_pressure_m", SERVICE_PRESSURE_M))
 
 
+def study_network(study: Study, opened: OpenedNetwork | None = None) -> OpenedNetwork:
+    """``opened`` if given (the app's network), else the network the study names.
+
+    Raises
+    ------
+    ScenarioFileError
+        The study names no network (a run outside the app needs one), or a bad one.
+    """
+    if opened is not None:
+        return opened
+    if "network" not in study.body:
+        raise ScenarioFileError(study.source, "network",
+                                "missing: a run outside the app needs the network file")
+    return open_study_network(study)
+
+
 def open_study_network(study: Study) -> OpenedNetwork:
     """Open the network of a study (``network`` and optional ``placement`` keys)."""
     from planning.studies.placement_files import read_placement

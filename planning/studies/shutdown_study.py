@@ -369,13 +369,9 @@ def run_jobs(study: Study, opened=None,
     ScenarioFileError
         A missing network, a bad valve or customer file, or a job the network refuses.
     """
-    from planning.studies.network_run import open_study_network
+    from planning.studies.network_run import study_network
 
-    if opened is None:
-        if "network" not in study.body:
-            raise ScenarioFileError(study.source, "network",
-                                    "missing: a run outside the app needs the network file")
-        opened = open_study_network(study)
+    opened = study_network(study, opened)
     body = study.body
     inputs = check_shutdown_jobs(opened, body, resolve=study.resolve, source=study.source)
     now = study_now(body)
