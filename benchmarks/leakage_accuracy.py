@@ -40,6 +40,19 @@ HEAD_GOAL_M = 0.01
 LEAK_GOAL_REL = 1e-3
 
 
+def epanet23_node_results(net: models.Network) -> dict:
+    """EPANET 2.3.5 node results of ``net`` (written by the project's INP writer).
+
+    Returns ``{key: DataFrame}`` (``head``, ``leak_demand``, ...), index = time (s), one row
+    per time (the last solve at a time EPANET solved twice).
+    """
+    with tempfile.TemporaryDirectory() as folder:  # EPANET writes scratch files
+        inp = os.path.join(folder, "leaky.inp")
+        models.write_inp(net, inp)
+        ref = run_epanet(inp, version="2.3", record=True).node_results()
+    return {k: v[~v.index.duplicated(keep="last")] for k, v in ref.items()}
+
+
 def compare(name: str, hours: float | None, area: float, expansion: float) -> dict:
     """Run one network with leakage on every pipe in both engines; the differences."""
     net = models.load_network(network_path(name))
@@ -47,11 +60,7 @@ def compare(name: str, hours: float | None, area: float, expansion: float) -> di
         net.wn.options.time.duration = int(hours * 3600)
     net = uniform_leakage(net, area, expansion)
     ours = NumbaSimulator(net).run_sim()
-    with tempfile.TemporaryDirectory() as folder:  # EPANET writes scratch files
-        inp = os.path.join(folder, "leaky.inp")
-        models.write_inp(net, inp)
-        ref = run_epanet(inp, version="2.3", record=True).node_results()
-    ref = {k: v[~v.index.duplicated(keep="last")] for k, v in ref.items()}
+    ref = epanet23_node_results(net)
     times = ours.node["head"].index.intersection(ref["head"].index)
     cols = ours.node["head"].columns
     dh = (ours.node["head"].loc[times] - ref["head"].loc[times, cols]).abs().to_numpy()

@@ -18,6 +18,26 @@ def model_parts(net):
     return wn, leakage
 
 
+def _setup(cn: CompiledNetwork, warm_flow, convergence: str):
+    """Report count, a fresh packed state and the warm-start flows for one run."""
+    if convergence not in ("raise", "report"):
+        raise ValueError("convergence must be 'raise' or 'report'")
+    opt = cn.opt
+    nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
+    warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
+    return nrep, pack_state(new_state(cn.net, cn.sm)), warm
+
+
+def _failure(bad: list, nwritten: int, nrep: int, err: int) -> str | None:
+    """The ConvergenceError message of a run, or None when every step converged."""
+    if bad:
+        return (f"hydraulic solution failed at {len(bad)} time step(s), first at "
+                f"t = {bad[0]} s (error code {err})")
+    if nwritten < nrep:
+        return f"simulation stopped after {nwritten} of {nrep} reports"
+    return None
+
+
 def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
             convergence: str = "raise") -> SimulationResults:
     """Run one extended-period simulation of a compiled network.
@@ -31,11 +51,8 @@ def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
         Initial link flows (cfs) instead of EPANET's defaults.
     convergence : {"raise", "report"}
     """
-    if convergence not in ("raise", "report"):
-        raise ValueError("convergence must be 'raise' or 'report'")
-    net, opt = cn.net, cn.opt
-    nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
-    st = new_state(net, cn.sm)
+    nrep, st, warm = _setup(cn, warm_flow, convergence)
+    net = cn.net
     raw = {
         "head": np.zeros((nrep, net.nn)),
         "demand": np.zeros((nrep, net.nn)),
@@ -46,17 +63,14 @@ def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
         "leak": np.zeros((nrep, net.nj)),
     }
     rep_step = np.zeros(nrep, dtype=np.int64)
-    warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
     diag, nwritten, err = run_eps(
-        *kernel_args, pack_state(st), nrep, raw["head"], raw["demand"], raw["flow"],
+        *kernel_args, st, nrep, raw["head"], raw["demand"], raw["flow"],
         raw["status"], raw["setting"], raw["supplied"], raw["leak"], rep_step, warm, True)
     res = build_results(cn, raw, diag, nwritten, err, name)
     if convergence == "raise":
         bad = res.diagnostics.loc[~res.diagnostics["converged"], "time_s"].tolist()
-        if bad or nwritten < nrep:
-            msg = (f"hydraulic solution failed at {len(bad)} time step(s), first at "
-                   f"t = {bad[0] if bad else 'n/a'} s (error code {err})"
-                   if bad else f"simulation stopped after {nwritten} of {nrep} reports")
+        msg = _failure(bad, nwritten, nrep, err)
+        if msg:
             raise ConvergenceError(msg, res, bad)
     return res
 
@@ -86,24 +100,18 @@ def execute_leakage(cn: CompiledNetwork, kernel_args, warm_flow=None,
     leakage_m3s : numpy.ndarray
         Pipe and orifice leakage summed over all junctions at each report time (m3/s).
     """
-    if convergence not in ("raise", "report"):
-        raise ValueError("convergence must be 'raise' or 'report'")
-    net, opt = cn.net, cn.opt
-    nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
-    st = new_state(net, cn.sm)
-    leak = np.zeros((nrep, net.nj))
+    nrep, st, warm = _setup(cn, warm_flow, convergence)
+    opt = cn.opt
+    leak = np.zeros((nrep, cn.net.nj))
     none_f = np.zeros((0, 0))
     rep_step = np.zeros(nrep, dtype=np.int64)
-    warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
     diag, nwritten, err = run_eps(
-        *kernel_args, pack_state(st), nrep, none_f, none_f, none_f, none_f, none_f,
+        *kernel_args, st, nrep, none_f, none_f, none_f, none_f, none_f,
         np.zeros((0, 0), dtype=np.int8), leak, rep_step, warm, False)
     if convergence == "raise":
         bad = diag[diag[:, D_ERR] != 0, D_TIME].astype(np.int64).tolist()
-        if bad or nwritten < nrep:
-            msg = (f"hydraulic solution failed at {len(bad)} time step(s), first at "
-                   f"t = {bad[0]} s (error code {err})"
-                   if bad else f"simulation stopped after {nwritten} of {nrep} reports")
+        msg = _failure(bad, nwritten, nrep, err)
+        if msg:
             raise ConvergenceError(msg, None, bad)
     times = opt.rstart + opt.rstep * np.arange(nwritten)
     return times.astype(np.int64), leak[:nwritten].sum(axis=1) * cn.units.cfs_to_m3s()

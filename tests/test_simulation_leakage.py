@@ -6,8 +6,6 @@ References: EPANET 2.3.5 (owa-epanet) for pipe leakage, on networks where EPANET
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -15,8 +13,8 @@ import pandas as pd
 import pytest
 import wntr
 
-from benchmarks.reference import run_epanet
-from models import Network, load_network, write_inp
+from benchmarks.leakage_accuracy import epanet23_node_results
+from models import Network, load_network
 from simulation import NumbaSimulator
 from tests.networks import network_path
 
@@ -30,20 +28,11 @@ def _with_leakage(name, hours, area=1.0, expansion=0.01):
     return Network.from_wn(net.wn, pipe_leakage=table)
 
 
-def _epanet23(net):
-    with tempfile.TemporaryDirectory() as d:
-        inp = os.path.join(d, "leaky.inp")
-        write_inp(net, inp)
-        run = run_epanet(inp, version="2.3", record=True)
-    res = run.node_results()
-    return {k: v[~v.index.duplicated(keep="last")] for k, v in res.items()}
-
-
 @pytest.mark.parametrize("name", ["Net1", "Net3"])
 def test_pipe_leakage_matches_epanet_23(name):
     net = _with_leakage(name, 24)
     ours = NumbaSimulator(net).run_sim()
-    ref = _epanet23(net)
+    ref = epanet23_node_results(net)
     t = ours.node["head"].index.intersection(ref["head"].index)
     assert len(t) == 25
     cols = ours.node["head"].columns

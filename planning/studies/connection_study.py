@@ -335,7 +335,7 @@ def _safe(name: str) -> str:
 
 def run_applications(study: Study, opened=None,
                      progress: Callable[[int, int, str], None] | None = None):
-    """Assess every application of a study: ``(ConnectionStudy, [Assessment, ...])``.
+    """Assess every application of a study: ``(opened, ConnectionStudy, [Assessment, ...])``.
 
     Parameters
     ----------

@@ -19,6 +19,13 @@ from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
 
 
+def _map_figure(layer: gpd.GeoDataFrame, column: str):
+    """A map-sized figure, its axes and the (n, 2) point coordinates of ``layer``."""
+    fig = Figure(figsize=(7.5, 6.5), label=column)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot(), np.column_stack([layer.geometry.x, layer.geometry.y])
+
+
 def plot_node_values(layer: gpd.GeoDataFrame, column: str, *, label: str, title: str = "",
                      diverging: bool = False, marked: pd.Series | None = None,
                      marked_label: str = "") -> Figure:
@@ -44,10 +51,7 @@ def plot_node_values(layer: gpd.GeoDataFrame, column: str, *, label: str, title:
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(7.5, 6.5), label=column)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    xy = np.column_stack([layer.geometry.x, layer.geometry.y])
+    fig, ax, xy = _map_figure(layer, column)
     values = layer[column].to_numpy(dtype=float)
     missing = np.isnan(values)
     ax.scatter(xy[missing, 0], xy[missing, 1], s=6, color="0.75")
@@ -200,10 +204,7 @@ def plot_node_categories(layer: gpd.GeoDataFrame, column: str, order: dict, *,
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(7.5, 6.5), label=column)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    xy = np.column_stack([layer.geometry.x, layer.geometry.y])
+    fig, ax, xy = _map_figure(layer, column)
     values = layer[column].astype(str)
     for name, rank in sorted(order.items(), key=lambda kv: kv[1]):
         sel = (values == name).to_numpy()
