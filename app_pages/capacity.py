@@ -21,7 +21,7 @@ from planning.capacity import (
     load_registry,
     plot_trajectories,
 )
-from planning.studies import (
+from application import (
     DEMO_REGISTRY,
     ScenarioFileError,
     Study,
@@ -33,7 +33,7 @@ from planning.studies import (
     whatif_of,
     whatif_study,
 )
-from planning.studies.capacity_whatif import (
+from application.capacity_whatif import (
     ADDED_KINDS,
     added_rows,
     is_empty,

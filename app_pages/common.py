@@ -20,7 +20,7 @@ import streamlit as st
 
 import gis
 import models
-from planning.studies import (
+from application import (
     DEMO_NETWORK,
     DEMO_PLACEMENT,
     MAX_UPLOAD_MB,
@@ -34,7 +34,7 @@ from planning.studies import (
     read_placement,
     run_network,
 )
-from planning.studies.network_run import placement_from
+from application.network_run import placement_from
 
 NETWORK_ERRORS = (models.NetworkInputError, gis.GisInputError, ScenarioFileError)
 """What a bad network file raises; shown as a message, never as a traceback."""
@@ -218,7 +218,7 @@ def network_keys(source: NetworkSource, file_stem: str) -> dict:
     import os
     import re
 
-    from planning.studies import studies_dir
+    from application import studies_dir
 
     def rel(path: str) -> str:
         return os.path.relpath(path, studies_dir())

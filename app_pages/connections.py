@@ -1,7 +1,7 @@
 """Connections page: one new service application at a time (§1, §2, §11, §12).
 
 The form holds one application (the one picked from the loaded study); "Assess" runs
-:mod:`planning.connections` through :mod:`planning.studies.connection_study` (a 24-hour
+:mod:`planning.connections` through :mod:`application.connection_study` (a 24-hour
 pressure-driven run with and without it) and shows the verdict, the reply text, the
 customer's pressure through the day, the neighbours it affects and a map of the pressure
 change. The spare-capacity map and the ledger of the study have their own sections.
@@ -33,8 +33,8 @@ from app_pages.common import (
 )
 from app_pages.study_files import study_box
 from planning.connections import STANDARD_METER_DN, ConnectionInputError, Ledger
-from planning.studies import ScenarioFileError, Study, build_study, studies_dir, study_file_name
-from planning.studies.connection_study import (
+from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from application.connection_study import (
     CUSTOMER_CLASSES,
     affected_neighbours,
     applications_layer,

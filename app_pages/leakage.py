@@ -4,7 +4,7 @@ Two parts, each optional in a ``leakage_settings`` study: leakage settings (FAVA
 expansion for every pipe or per zone) run on the session's network, with the water balance,
 the CJJ 92 rates and grade per zone, a map, minimum night flow and an optional PRV sweep;
 and the reported figures of a period (volumes a utility publishes quarterly). Everything is
-computed by :mod:`planning.studies.leakage_study` on :mod:`planning.leakage`.
+computed by :mod:`application.leakage_study` on :mod:`planning.leakage`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.studies import ScenarioFileError, Study, build_study, study_file_name
-from planning.studies.leakage_study import (
+from application import ScenarioFileError, Study, build_study, study_file_name
+from application.leakage_study import (
     AREA_KEY,
     EXPANSION_KEY,
     PUMPS_AND_VALVES,

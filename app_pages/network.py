@@ -23,7 +23,7 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.studies import (
+from application import (
     MAX_UPLOAD_MB,
     SERVICE_PRESSURE_M,
     NetworkRunSettings,

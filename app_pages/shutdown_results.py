@@ -3,7 +3,7 @@ the notice list and emergency supply.
 
 Exports :func:`show` (draw a ``planning.shutdowns.JobPlan``) and :func:`status_scale` (the
 map colours of the node categories). Every number comes from the plan
-(:mod:`planning.shutdowns` through :mod:`planning.studies.shutdown_study`); this module only
+(:mod:`planning.shutdowns` through :mod:`application.shutdown_study`); this module only
 lays it out.
 """
 
@@ -14,7 +14,7 @@ import streamlit as st
 
 from app_pages import maps
 from app_pages.common import csv_button, geopackage_bytes, web_geometry
-from planning.studies.shutdown_study import (
+from application.shutdown_study import (
     STATUS_CODES,
     affected_layer,
     isolated_links_layer,
@@ -23,7 +23,7 @@ from planning.studies.shutdown_study import (
 )
 
 STATUS_COLOURS = ((160, 160, 160), (253, 174, 97), (215, 48, 39), (122, 1, 119), (45, 10, 58))
-"""Colours of :data:`planning.studies.shutdown_study.STATUS_CODES`, least harm first."""
+"""Colours of :data:`application.shutdown_study.STATUS_CODES`, least harm first."""
 
 
 def status_scale() -> maps.ColourScale:
@@ -201,7 +201,7 @@ def show(opened, plan) -> None:
 
     Parameters
     ----------
-    opened : planning.studies.OpenedNetwork
+    opened : application.OpenedNetwork
         The network the plan was made on (the session's).
     plan : planning.shutdowns.JobPlan
     """

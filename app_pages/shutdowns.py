@@ -2,7 +2,7 @@
 
 The tables hold the jobs and bursts of a ``shutdown_jobs`` study; "Plan" runs the selected
 one through :mod:`planning.shutdowns` (``plan_job`` for works, ``burst`` for bursts) via
-:mod:`planning.studies.shutdown_study` and shows the valves to close, the customers who lose
+:mod:`application.shutdown_study` and shows the valves to close, the customers who lose
 water (table and map), the least-harm window, the notice list and emergency supply
 (:mod:`app_pages.shutdown_results`). Plans are cached per network, study body, job and
 study time.
@@ -31,8 +31,8 @@ from app_pages.common import (
 )
 from app_pages.study_files import study_box
 from planning.shutdowns import ShutdownInputError
-from planning.studies import ScenarioFileError, Study, build_study, studies_dir, study_file_name
-from planning.studies.shutdown_study import (
+from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from application.shutdown_study import (
     check_shutdown_jobs,
     plan_item,
     read_inputs,

@@ -1,7 +1,7 @@
 """Save and load study files from a page: one box per page, the same for every kind.
 
 Exports :func:`study_box`. A page gives its study kind, a ``build()`` that turns its inputs
-into a checked :class:`planning.studies.Study`, and an ``on_load(study)`` that puts a study's
+into a checked :class:`application.Study`, and an ``on_load(study)`` that puts a study's
 values into the page's session state. Loading runs in a button callback, before the page's
 widgets are drawn; ``on_load`` must check everything before it assigns anything, so a bad
 file leaves the session as it was (the box then shows the file, key and problem).
@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_pages.common import NETWORK_ERRORS
 from planning.capacity import RegistryError
-from planning.studies import (
+from application import (
     ScenarioFileError,
     Study,
     atomic_write_bytes,
@@ -28,7 +28,7 @@ from planning.studies import (
     study_files,
     write_study,
 )
-from planning.studies.paths import SCENARIOS_DIR
+from application.paths import SCENARIOS_DIR
 
 LOAD_ERRORS = (*NETWORK_ERRORS, RegistryError)
 """Errors a study load reports as a message."""
@@ -95,7 +95,7 @@ def study_box(
     Parameters
     ----------
     kind : str
-        Study kind (``planning.studies.KINDS``).
+        Study kind (``application.KINDS``).
     key : str
         Prefix of this box's widget keys (unique per page).
     build : callable

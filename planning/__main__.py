@@ -1,7 +1,8 @@
-"""``python -m planning run STUDY.yaml --out DIR``: run a saved study headless (see cli.py)."""
+"""``python -m planning run STUDY.yaml --out DIR``: forwards to the application layer's one
+command line (:mod:`application.cli`)."""
 
 import sys
 
-from planning.studies.cli import main
+from application.cli import main
 
 sys.exit(main())

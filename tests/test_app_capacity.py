@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planning.studies import DEMO_DIR, DEMO_REGISTRY, load_study
+from application import DEMO_DIR, DEMO_REGISTRY, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planning.studies import DEMO_DIR, load_study, open_study_network
-from planning.studies.connection_study import (
+from application import DEMO_DIR, load_study, open_study_network
+from application.connection_study import (
     affected_neighbours,
     assess_item,
     connection_study,

@@ -2,7 +2,7 @@
 sweep, reported quarter), bad inputs named by key.
 
 The page must show what ``planning.leakage`` computes for the same settings: the tests run
-the same body through :func:`planning.studies.leakage_study.run_leakage` and compare.
+the same body through :func:`application.leakage_study.run_leakage` and compare.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planning.leakage import NETWORK
-from planning.studies import DEMO_DIR, DEMO_NETWORK, load_study, open_network
-from planning.studies.leakage_study import run_leakage
+from application import DEMO_DIR, DEMO_NETWORK, load_study, open_network
+from application.leakage_study import run_leakage
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = DEMO_DIR / "leakage_settings.yaml"

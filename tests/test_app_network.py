@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import gis
 import models
-from planning.studies import DEMO_DIR, DEMO_NETWORK, load_study
+from application import DEMO_DIR, DEMO_NETWORK, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 # A cold numba cache compiles the solver on the first run (about two minutes).

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import PAGES
-from planning.studies import DEMO_DIR, load_study
+from application import DEMO_DIR, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 

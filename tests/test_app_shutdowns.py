@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planning.shutdowns import Job, Policy, burst, plan_job
-from planning.studies import DEMO_DIR, load_study, open_study_network
+from application import DEMO_DIR, load_study, open_study_network
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = DEMO_DIR / "shutdown_jobs.yaml"

@@ -10,8 +10,8 @@ import pyogrio
 import pytest
 
 from planning.leakage import NETWORK
-from planning.studies import DEMO_DIR
-from planning.studies.cli import main
+from application import DEMO_DIR
+from application.cli import main
 
 CONNECTIONS = DEMO_DIR / "connection_applications.yaml"
 LEAKAGE = DEMO_DIR / "leakage_settings.yaml"

@@ -8,7 +8,7 @@ import pytest
 
 import gis
 import models
-from planning.studies import (
+from application import (
     DEMO_DIR,
     DEMO_NETWORK,
     DEMO_PLACEMENT,
@@ -22,8 +22,8 @@ from planning.studies import (
     read_placement,
     write_study,
 )
-from planning.studies.files import MAX_STUDY_BYTES, parse_study
-from planning.studies.kinds import PARSERS, plain
+from application.files import MAX_STUDY_BYTES, parse_study
+from application.kinds import PARSERS, plain
 
 EXAMPLES = sorted(p for p in DEMO_DIR.glob("*.yaml") if p != DEMO_PLACEMENT)
 

@@ -22,8 +22,8 @@ from planning.shutdowns import (
     read_customers,
     read_valve_layer,
 )
-from planning.studies import DEMO_DIR, load_study, open_study_network
-from planning.studies.cli import main
+from application import DEMO_DIR, load_study, open_study_network
+from application.cli import main
 from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from planning.studies import DEMO_DIR
-from planning.studies.cli import main
+from application import DEMO_DIR
+from application.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_kind_without_runner_exits_2(tmp_path, capsys, monkeypatch):
     """A kind whose planning module has not landed yet (no runner) is refused by name."""
     from dataclasses import replace
 
-    from planning.studies import KINDS
+    from application import KINDS
 
     monkeypatch.setitem(KINDS, "shutdown_jobs", replace(KINDS["shutdown_jobs"], runner=None))
     assert main(["run", str(DEMO_DIR / "shutdown_jobs.yaml"), "--out", str(tmp_path / "o")]) \

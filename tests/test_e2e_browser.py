@@ -215,8 +215,8 @@ def step_capacity(ui: UI) -> None:
 def step_connections(ui: UI) -> None:
     """Connections page: assess the default application (the network's first junction); the
     verdict and the customer's lowest pressure shown are the library's."""
-    from planning.studies import DEMO_NETWORK, DEMO_PLACEMENT, open_network, read_placement
-    from planning.studies.connection_study import assess_item, connection_study
+    from application import DEMO_NETWORK, DEMO_PLACEMENT, open_network, read_placement
+    from application.connection_study import assess_item, connection_study
 
     ui.open("connections")
     ui.text("Connections")
@@ -246,7 +246,7 @@ def step_shutdowns(ui: UI) -> None:
     from datetime import datetime
 
     from planning.shutdowns import Job, Policy, plan_job
-    from planning.studies import DEMO_DIR, load_study, open_study_network
+    from application import DEMO_DIR, load_study, open_study_network
 
     ui.open("shutdowns")
     ui.text("Shutdowns")
@@ -271,8 +271,8 @@ def step_shutdowns(ui: UI) -> None:
 def step_leakage(ui: UI) -> None:
     """Leakage page: load the example study and run it; the network's leakage and assessed
     rate shown are those ``planning.leakage`` computes for the same study."""
-    from planning.studies import DEMO_DIR, load_study, open_study_network
-    from planning.studies.leakage_study import run_leakage
+    from application import DEMO_DIR, load_study, open_study_network
+    from application.leakage_study import run_leakage
 
     ui.open("leakage")
     ui.text("Leakage")

@@ -24,8 +24,8 @@ from tests.networks import REPO, network_path
 WRITERS = {
     "study": """
         import dataclasses, itertools
-        from planning.studies.files import write_study
-        from planning.studies.kinds import load_study
+        from application.files import write_study
+        from application.kinds import load_study
         base = load_study("scenarios/demo/network_run.yaml")
         studies = [dataclasses.replace(base, description="A"),
                    dataclasses.replace(base, description="B" * 200000)]

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 """The project's ``scenarios/`` folder."""
 DEMO_DIR = SCENARIOS_DIR / "demo"
 """The demo: C-Town (CC BY 4.0) placed in Kunming, with example studies."""

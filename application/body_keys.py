@@ -2,15 +2,15 @@
 
 Exports :func:`put` (set a key only when it has a value), :func:`read_network` (the optional
 ``network`` and ``placement`` keys) and :func:`unique_id` (an item id not seen before).
-Called by the parsers in :mod:`planning.studies.connection_study`,
-:mod:`planning.studies.leakage_study` and :mod:`planning.studies.shutdown_study`.
+Called by the parsers in :mod:`application.connection_study`,
+:mod:`application.leakage_study` and :mod:`application.shutdown_study`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from planning.studies.files import Fields
+from application.files import Fields
 
 
 def put(body: dict[str, Any], key: str, value: Any) -> None:

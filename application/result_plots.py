@@ -4,8 +4,8 @@ Exports :func:`plot_node_values` (a node map coloured by one column),
 :func:`plot_customer_pressure` (one application's pressure through the day),
 :func:`plot_zone_leakage` (leakage and rates per zone), :func:`plot_prv_sweep` and
 :func:`plot_node_categories` (a node map coloured by a category, e.g. supply in a shutdown).
-Called by :mod:`planning.studies.connection_study`, :mod:`planning.studies.leakage_study` and
-:mod:`planning.studies.shutdown_study`; figures
+Called by :mod:`application.connection_study`, :mod:`application.leakage_study` and
+:mod:`application.shutdown_study`; figures
 are ``matplotlib.figure.Figure`` objects saved with ``planning.capacity.output.save_figure``.
 """
 

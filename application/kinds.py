@@ -7,7 +7,7 @@ Exports :class:`StudyKind`, :data:`KINDS`, :data:`PARSERS`, :func:`load_study`,
 
 Adding a kind:
 
-1. write ``parse_<kind>(fields, version) -> body`` (``planning.studies.body_keys`` has the
+1. write ``parse_<kind>(fields, version) -> body`` (``application.body_keys`` has the
    readers every parser shares: ``network``/``placement``, unique ids);
 2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files
    (``connection_study.py``, ``leakage_study.py`` and ``shutdown_study.py`` are examples:
@@ -25,28 +25,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planning.studies.capacity_whatif import (
+from application.capacity_whatif import (
     CAPACITY_WHATIF_VERSION,
     parse_capacity_whatif,
     write_capacity_whatif,
 )
-from planning.studies.connection_study import (
+from application.connection_study import (
     CONNECTION_APPLICATIONS_VERSION,
     parse_connection_applications,
     write_connection_applications,
 )
-from planning.studies.files import Parser, ScenarioFileError, Study, parse_study, read_study
-from planning.studies.leakage_study import (
+from application.files import Parser, ScenarioFileError, Study, parse_study, read_study
+from application.leakage_study import (
     LEAKAGE_SETTINGS_VERSION,
     parse_leakage_settings,
     write_leakage_settings,
 )
-from planning.studies.network_run import (
+from application.network_run import (
     NETWORK_RUN_VERSION,
     parse_network_run,
     write_network_run,
 )
-from planning.studies.shutdown_study import (
+from application.shutdown_study import (
     SHUTDOWN_JOBS_VERSION,
     parse_shutdown_jobs,
     write_shutdown_jobs,
@@ -94,7 +94,7 @@ class StudyKind:
     version : int
         Newest file version read and written.
     parse : Parser
-        Body parser (see :func:`planning.studies.files.parse_study`).
+        Body parser (see :func:`application.files.parse_study`).
     runner : Runner or None
         Runs the study for the CLI; None while its module is pending.
     module : str or None
@@ -134,7 +134,7 @@ KINDS: dict[str, StudyKind] = {
 """Every study kind, by name."""
 
 PARSERS: dict[str, tuple[int, Parser]] = {k.name: (k.version, k.parse) for k in KINDS.values()}
-"""Kind -> (version, parser), as :func:`planning.studies.files.parse_study` takes them."""
+"""Kind -> (version, parser), as :func:`application.files.parse_study` takes them."""
 
 
 def load_study(path: str | Path, kind: str | None = None) -> Study:
@@ -159,7 +159,7 @@ def parse_uploaded_study(name: str, data: bytes, kind: str | None = None,
     ------
     ScenarioFileError
     """
-    from planning.studies.paths import DEMO_DIR
+    from application.paths import DEMO_DIR
 
     study = parse_study(data, PARSERS, source=Path(name).name, folder=folder or DEMO_DIR)
     _expect(study, kind)
@@ -231,7 +231,7 @@ def build_study(kind: str, name: str, body: dict, *, description: str = "",
     """
     spec = KINDS[kind]
     data = {"kind": kind, "version": spec.version, **plain(body)}
-    from planning.studies.files import Fields
+    from application.files import Fields
 
     checked = spec.parse(Fields(data, "<inputs>"), spec.version)
     return Study(kind=kind, version=spec.version, name=name, description=description,

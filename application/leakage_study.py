@@ -58,8 +58,8 @@ import numpy as np
 import pandas as pd
 
 import gis
-from planning.studies.body_keys import put, read_network
-from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from application.body_keys import put, read_network
+from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 LEAKAGE_SETTINGS_VERSION = 1
 """Newest ``leakage_settings`` file version."""
@@ -320,7 +320,7 @@ def run_leakage(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] 
 
     Parameters
     ----------
-    opened : planning.studies.OpenedNetwork
+    opened : application.OpenedNetwork
         Not modified.
     body : dict
         A ``leakage_settings`` body with a simulation part (:func:`has_simulation`).
@@ -441,8 +441,8 @@ def write_leakage_settings(study: Study, out: Path) -> list[Path]:
     """
     from planning.capacity.output import save_figure, write_csv
     from planning.leakage import write_assessment
-    from planning.studies.network_run import open_study_network
-    from planning.studies.result_plots import plot_node_values, plot_prv_sweep, plot_zone_leakage
+    from application.network_run import open_study_network
+    from application.result_plots import plot_node_values, plot_prv_sweep, plot_zone_leakage
 
     body = study.body
     out.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ def _input_errors() -> tuple[type[BaseException], ...]:
     import gis
     import models
     from planning.capacity import RegistryError
-    from planning.studies import KindNotAvailable, ScenarioFileError
+    from application import KindNotAvailable, ScenarioFileError
 
     return (ScenarioFileError, models.NetworkInputError, gis.GisInputError, RegistryError,
             KindNotAvailable, FileNotFoundError, KeyError, ValueError)
@@ -45,10 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
-    from planning.studies import KINDS, load_study, run_study
-    from planning.studies.files import read_study
-    from planning.studies.kinds import PARSERS
-    from planning.studies.placement_files import PARSERS as PLACEMENT
+    from application import KINDS, load_study, run_study
+    from application.files import read_study
+    from application.kinds import PARSERS
+    from application.placement_files import PARSERS as PLACEMENT
 
     if args.command == "kinds":
         for kind in KINDS.values():

@@ -39,8 +39,8 @@ from planning.capacity import (
     load_registry,
     project_schedule,
 )
-from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
-from planning.studies.paths import SCENARIOS_DIR
+from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from application.paths import SCENARIOS_DIR
 
 CAPACITY_WHATIF_VERSION = 1
 """Newest ``capacity_whatif`` file version."""

@@ -29,7 +29,7 @@ import models
 import simulation
 from gis.layers import node_geometry
 from gis.schema import LAYERS
-from planning.studies.files import (
+from application.files import (
     ENVELOPE_KEYS,
     MAX_UPLOAD_BYTES,
     Fields,
@@ -537,7 +537,7 @@ def study_network(study: Study, opened: OpenedNetwork | None = None) -> OpenedNe
 
 def open_study_network(study: Study) -> OpenedNetwork:
     """Open the network of a study (``network`` and optional ``placement`` keys)."""
-    from planning.studies.placement_files import read_placement
+    from application.placement_files import read_placement
 
     path = study.resolve(study.body["network"])
     opened = open_network(path)
@@ -559,7 +559,7 @@ def write_network_run(study: Study, out: Path) -> list[Path]:
     layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``.
     """
     from planning.capacity.output import save_figure, write_csv
-    from planning.studies.plots import plot_min_pressure, plot_pressure_map
+    from application.plots import plot_min_pressure, plot_pressure_map
 
     opened = open_study_network(study)
     settings = network_run_settings(study)

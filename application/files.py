@@ -3,12 +3,12 @@
 Exports :class:`Study`, :class:`ScenarioFileError`, :func:`parse_study`, :func:`read_study`,
 :func:`dump_study`, :func:`write_study`, :func:`atomic_write_bytes`, the field readers
 (:class:`Fields`) used by each kind's parser, and the limits :data:`MAX_STUDY_BYTES` and
-:data:`MAX_UPLOAD_BYTES`. Used by ``planning.studies.kinds`` (one parser per kind), the CLI
+:data:`MAX_UPLOAD_BYTES`. Used by ``application.kinds`` (one parser per kind), the CLI
 (``python -m planning``) and the app's pages.
 
 File layout (every kind)::
 
-    kind: capacity_whatif        # required: which study this is (see planning.studies.KINDS)
+    kind: capacity_whatif        # required: which study this is (see application.KINDS)
     version: 1                   # required: format version of that kind
     name: Jinning plant late     # optional: shown in the app and in outputs
     description: ...             # optional
@@ -91,7 +91,7 @@ class Study:
     Attributes
     ----------
     kind : str
-        Study kind (a key of ``planning.studies.KINDS``).
+        Study kind (a key of ``application.KINDS``).
     version : int
         Format version of the file.
     name, description : str
@@ -305,7 +305,7 @@ def parse_study(
     text : str or bytes
         File content (UTF-8 when bytes).
     parsers : Mapping[str, tuple[int, Parser]]
-        Kind -> (newest version read, body parser); see ``planning.studies.kinds``.
+        Kind -> (newest version read, body parser); see ``application.kinds``.
     source : str, optional
         File name for messages.
     folder : pathlib.Path, optional

@@ -13,7 +13,7 @@ The Network, 2025 capacity, Connections and Leakage pages use :mod:`.network_run
 they compute, so that the pages hold no numerics.
 """
 
-from planning.studies.capacity_whatif import (
+from application.capacity_whatif import (
     DEMO_REGISTRY,
     checked_whatif,
     gap_comparison,
@@ -22,7 +22,7 @@ from planning.studies.capacity_whatif import (
     whatif_of,
     whatif_study,
 )
-from planning.studies.files import (
+from application.files import (
     MAX_STUDY_BYTES,
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_MB,
@@ -32,7 +32,7 @@ from planning.studies.files import (
     dump_study,
     write_study,
 )
-from planning.studies.kinds import (
+from application.kinds import (
     KINDS,
     KindNotAvailable,
     StudyKind,
@@ -42,7 +42,7 @@ from planning.studies.kinds import (
     parse_uploaded_study,
     run_study,
 )
-from planning.studies.network_run import (
+from application.network_run import (
     SERVICE_PRESSURE_M,
     NetworkRunResult,
     NetworkRunSettings,
@@ -58,7 +58,7 @@ from planning.studies.network_run import (
     pressure_map_layer,
     run_network,
 )
-from planning.studies.paths import (
+from application.paths import (
     DEMO_DIR,
     DEMO_NETWORK,
     DEMO_PLACEMENT,
@@ -66,7 +66,7 @@ from planning.studies.paths import (
     study_file_name,
     study_files,
 )
-from planning.studies.placement_files import placement_study, read_placement
+from application.placement_files import placement_study, read_placement
 
 __all__ = [
     "DEMO_DIR",

@@ -54,8 +54,8 @@ import geopandas as gpd
 import pandas as pd
 
 import gis
-from planning.studies.body_keys import put, read_network, unique_id
-from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from application.body_keys import put, read_network, unique_id
+from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 SHUTDOWN_JOBS_VERSION = 1
 """Newest ``shutdown_jobs`` file version."""
@@ -308,7 +308,7 @@ def plan_item(opened, body: dict[str, Any], section: str, index: int, *,
 
     Parameters
     ----------
-    opened : planning.studies.OpenedNetwork
+    opened : application.OpenedNetwork
         Not modified.
     body : dict
         A ``shutdown_jobs`` body.
@@ -359,7 +359,7 @@ def run_jobs(study: Study, opened=None,
     Parameters
     ----------
     study : Study
-    opened : planning.studies.OpenedNetwork, optional
+    opened : application.OpenedNetwork, optional
         Default: the study's ``network`` (required then).
     progress : callable, optional
         Called as ``progress(done, total, job_id)`` before each plan.
@@ -369,7 +369,7 @@ def run_jobs(study: Study, opened=None,
     ScenarioFileError
         A missing network, a bad valve or customer file, or a job the network refuses.
     """
-    from planning.studies.network_run import study_network
+    from application.network_run import study_network
 
     opened = study_network(study, opened)
     body = study.body
@@ -563,7 +563,7 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     points) and ``affected_<id>.png``.
     """
     from planning.capacity.output import save_figure, write_csv
-    from planning.studies.result_plots import plot_node_categories
+    from application.result_plots import plot_node_categories
 
     opened, _, plans = run_jobs(study)
     out.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import gis
-from planning.studies.files import Fields, ScenarioFileError, Study, read_study
+from application.files import Fields, ScenarioFileError, Study, read_study
 
 PLACEMENT_VERSION = 1
 
@@ -48,14 +48,14 @@ def read_placement(path: str | Path, net: Any) -> gis.Placement:
     ScenarioFileError
         Bad file, wrong kind, or a bad value (naming the key).
     """
-    from planning.studies.network_run import placement_from
+    from application.network_run import placement_from
 
     study = read_study(path, PARSERS)
     return placement_from(study.body, net, source=study.source, key="")
 
 
 def placement_study(placement: gis.Placement, name: str = "") -> Study:
-    """A placement as a study, for writing with :func:`planning.studies.write_study`."""
+    """A placement as a study, for writing with :func:`application.write_study`."""
     body = {"crs": placement.crs, "origin_x_m": round(placement.origin_x_m, 3),
             "origin_y_m": round(placement.origin_y_m, 3),
             "rotation_deg": placement.rotation_deg,

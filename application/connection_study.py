@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 import gis
-from planning.studies.body_keys import put, read_network, unique_id
-from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from application.body_keys import put, read_network, unique_id
+from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 CONNECTION_APPLICATIONS_VERSION = 1
 """Newest ``connection_applications`` file version."""
@@ -213,7 +213,7 @@ def connection_study(opened, policy=None, ledger=None):
 
     Parameters
     ----------
-    opened : planning.studies.OpenedNetwork
+    opened : application.OpenedNetwork
     policy : planning.connections.Policy, optional
     ledger : planning.connections.Ledger, optional
         Approved-but-not-connected applications count as part of the network.
@@ -340,7 +340,7 @@ def run_applications(study: Study, opened=None,
     Parameters
     ----------
     study : Study
-    opened : planning.studies.OpenedNetwork, optional
+    opened : application.OpenedNetwork, optional
         Default: the study's ``network`` (required then).
     progress : callable, optional
         Called as ``progress(done, total, application_id)`` before each application.
@@ -350,7 +350,7 @@ def run_applications(study: Study, opened=None,
     ScenarioFileError
         A missing network or ledger, or an application the network refuses (key named).
     """
-    from planning.studies.network_run import study_network
+    from application.network_run import study_network
 
     opened = study_network(study, opened)
     cstudy = connection_study(opened, policy_of(study.body), open_ledger(study))
@@ -376,7 +376,7 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     ``spare_capacity_map.png``; ``ledger.csv`` when the study names a ledger.
     """
     from planning.capacity.output import atomic_write, save_figure, write_csv
-    from planning.studies.result_plots import plot_customer_pressure, plot_node_values
+    from application.result_plots import plot_customer_pressure, plot_node_values
 
     opened, cstudy, assessments = run_applications(study)
     summary = pd.DataFrame([a.summary() for a in assessments])

@@ -1,7 +1,7 @@
 """Plots of network runs for files (PNG), built on ``matplotlib.figure.Figure`` without pyplot.
 
 Exports :func:`plot_pressure_map` and :func:`plot_min_pressure`; called by
-:func:`planning.studies.network_run.write_network_run`.
+:func:`application.network_run.write_network_run`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def plot_pressure_map(layer: gpd.GeoDataFrame, column: str, service_pressure_m: 
     Parameters
     ----------
     layer : geopandas.GeoDataFrame
-        From :func:`planning.studies.network_run.pressure_map_layer`.
+        From :func:`application.network_run.pressure_map_layer`.
     column : str
         Column to colour by, in m.
     service_pressure_m : float
@@ -56,7 +56,7 @@ def plot_min_pressure(result) -> Figure:
 
     Parameters
     ----------
-    result : planning.studies.NetworkRunResult
+    result : application.NetworkRunResult
 
     Returns
     -------
