@@ -13,14 +13,6 @@ import streamlit as st
 from app_pages.capacity_map import map_section
 from app_pages.common import csv_button
 from app_pages.study_files import study_box
-from planning.capacity import (
-    DEFAULT_YEARS,
-    WhatIf,
-    gap_table,
-    indicators,
-    load_registry,
-    plot_trajectories,
-)
 from application import (
     DEMO_REGISTRY,
     ScenarioFileError,
@@ -39,6 +31,14 @@ from application.capacity_whatif import (
     is_empty,
     project_choices,
     whatif_from_tables,
+)
+from planning.capacity import (
+    DEFAULT_YEARS,
+    WhatIf,
+    gap_table,
+    indicators,
+    load_registry,
+    plot_trajectories,
 )
 
 state = st.session_state

@@ -32,7 +32,6 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.connections import STANDARD_METER_DN, ConnectionInputError, Ledger
 from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
 from application.connection_study import (
     CUSTOMER_CLASSES,
@@ -45,6 +44,7 @@ from application.connection_study import (
     pressure_change_layer,
     spare_capacity_layer,
 )
+from planning.connections import STANDARD_METER_DN, ConnectionInputError, Ledger
 
 state = st.session_state
 POLICY = {  # key: (label with unit, help, default)

@@ -30,7 +30,6 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from planning.shutdowns import ShutdownInputError
 from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
 from application.shutdown_study import (
     check_shutdown_jobs,
@@ -39,6 +38,7 @@ from application.shutdown_study import (
     study_items,
     study_now,
 )
+from planning.shutdowns import ShutdownInputError
 
 state = st.session_state
 JOB_COLUMNS = {"job_id": object, "pipe": object, "duration_h": "float64",

@@ -15,7 +15,6 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.common import NETWORK_ERRORS
-from planning.capacity import RegistryError
 from application import (
     ScenarioFileError,
     Study,
@@ -29,6 +28,7 @@ from application import (
     write_study,
 )
 from application.paths import SCENARIOS_DIR
+from planning.capacity import RegistryError
 
 LOAD_ERRORS = (*NETWORK_ERRORS, RegistryError)
 """Errors a study load reports as a message."""

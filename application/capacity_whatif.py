@@ -31,6 +31,8 @@ from typing import Any
 
 import pandas as pd
 
+from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from application.paths import SCENARIOS_DIR
 from planning.capacity import (
     Registry,
     RegistryError,
@@ -39,8 +41,6 @@ from planning.capacity import (
     load_registry,
     project_schedule,
 )
-from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
-from application.paths import SCENARIOS_DIR
 
 CAPACITY_WHATIF_VERSION = 1
 """Newest ``capacity_whatif`` file version."""

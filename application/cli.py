@@ -19,8 +19,8 @@ __all__ = ["main"]
 def _input_errors() -> tuple[type[BaseException], ...]:
     import gis
     import models
-    from planning.capacity import RegistryError
     from application import KindNotAvailable, ScenarioFileError
+    from planning.capacity import RegistryError
 
     return (ScenarioFileError, models.NetworkInputError, gis.GisInputError, RegistryError,
             KindNotAvailable, FileNotFoundError, KeyError, ValueError)

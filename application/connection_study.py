@@ -375,8 +375,8 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     ``spare_capacity`` layer), ``pressure_<id>.png``, ``pressure_change_<id>.png``,
     ``spare_capacity_map.png``; ``ledger.csv`` when the study names a ledger.
     """
-    from planning.capacity.output import atomic_write, save_figure, write_csv
     from application.result_plots import plot_customer_pressure, plot_node_values
+    from planning.capacity.output import atomic_write, save_figure, write_csv
 
     opened, cstudy, assessments = run_applications(study)
     summary = pd.DataFrame([a.summary() for a in assessments])

@@ -27,8 +27,6 @@ import pandas as pd
 import gis
 import models
 import simulation
-from gis.layers import node_geometry
-from gis.schema import LAYERS
 from application.files import (
     ENVELOPE_KEYS,
     MAX_UPLOAD_BYTES,
@@ -36,6 +34,8 @@ from application.files import (
     ScenarioFileError,
     Study,
 )
+from gis.layers import node_geometry
+from gis.schema import LAYERS
 
 NETWORK_SUFFIXES = (".inp", ".gpkg")
 """File types a network can be opened from."""
@@ -558,8 +558,8 @@ def write_network_run(study: Study, out: Path) -> list[Path]:
     ``node_pressure.csv`` (per node statistics), ``network_pressure.gpkg`` (the network's six
     layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``.
     """
-    from planning.capacity.output import save_figure, write_csv
     from application.plots import plot_min_pressure, plot_pressure_map
+    from planning.capacity.output import save_figure, write_csv
 
     opened = open_study_network(study)
     settings = network_run_settings(study)

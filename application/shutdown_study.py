@@ -562,8 +562,8 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
     points) and ``affected_<id>.png``.
     """
-    from planning.capacity.output import save_figure, write_csv
     from application.result_plots import plot_node_categories
+    from planning.capacity.output import save_figure, write_csv
 
     opened, _, plans = run_jobs(study)
     out.mkdir(parents=True, exist_ok=True)

@@ -21,9 +21,9 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from application import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
 from planning.capacity.cli import DEMO_DATA
 from planning.shutdowns import OutageLog, OutageRecord
-from application import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
 from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]

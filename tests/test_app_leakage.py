@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planning.leakage import NETWORK
 from application import DEMO_DIR, DEMO_NETWORK, load_study, open_network
 from application.leakage_study import run_leakage
+from planning.leakage import NETWORK
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = DEMO_DIR / "leakage_settings.yaml"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planning.shutdowns import Job, Policy, burst, plan_job
 from application import DEMO_DIR, load_study, open_study_network
+from planning.shutdowns import Job, Policy, burst, plan_job
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = DEMO_DIR / "shutdown_jobs.yaml"

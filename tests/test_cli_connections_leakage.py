@@ -9,9 +9,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from planning.leakage import NETWORK
 from application import DEMO_DIR
 from application.cli import main
+from planning.leakage import NETWORK
 
 CONNECTIONS = DEMO_DIR / "connection_applications.yaml"
 LEAKAGE = DEMO_DIR / "leakage_settings.yaml"

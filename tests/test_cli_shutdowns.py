@@ -14,6 +14,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from application import DEMO_DIR, load_study, open_study_network
+from application.cli import main
 from planning.shutdowns import (
     Job,
     Policy,
@@ -22,8 +24,6 @@ from planning.shutdowns import (
     read_customers,
     read_valve_layer,
 )
-from application import DEMO_DIR, load_study, open_study_network
-from application.cli import main
 from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -245,8 +245,8 @@ def step_shutdowns(ui: UI) -> None:
     customers without water and the valves shown are those ``planning.shutdowns`` plans."""
     from datetime import datetime
 
-    from planning.shutdowns import Job, Policy, plan_job
     from application import DEMO_DIR, load_study, open_study_network
+    from planning.shutdowns import Job, Policy, plan_job
 
     ui.open("shutdowns")
     ui.text("Shutdowns")
