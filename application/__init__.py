@@ -34,11 +34,9 @@ from application.files import (
 )
 from application.kinds import (
     KINDS,
-    KindNotAvailable,
     StudyKind,
     build_study,
     load_study,
-    optional_module,
     parse_uploaded_study,
     run_study,
 )
@@ -78,7 +76,6 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_MB",
     "SERVICE_PRESSURE_M",
-    "KindNotAvailable",
     "NetworkRunResult",
     "NetworkRunSettings",
     "NetworkSummary",
@@ -100,7 +97,6 @@ __all__ = [
     "open_network",
     "open_network_bytes",
     "open_study_network",
-    "optional_module",
     "parse_uploaded_study",
     "placement_study",
     "pressure_map_layer",

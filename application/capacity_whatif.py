@@ -307,7 +307,8 @@ def is_empty(whatif: WhatIf) -> bool:
                 or whatif.return_factor is not None)
 
 
-def _show(value: float, unit: str) -> str:
+def show_value(value: float, unit: str) -> str:
+    """A gap-table value as text in its unit (fractions as %, NaN as "no data")."""
     if pd.isna(value):
         return "no data"
     if unit == "fraction":
@@ -322,7 +323,7 @@ def _show_gap(value: float, unit: str) -> str:
         return "no data"
     if unit == "fraction":
         return f"{100 * value:+.1f} pp"
-    return _show(value, unit) if value <= 0 else "+" + _show(value, unit)
+    return show_value(value, unit) if value <= 0 else "+" + show_value(value, unit)
 
 
 def gap_display(gaps: pd.DataFrame) -> pd.DataFrame:
@@ -338,9 +339,9 @@ def gap_display(gaps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "target": gaps["label"],
         "scope": gaps["scope"],
-        "target value": [_show(v, u) for v, u in zip(gaps["target"], gaps["unit"])],
-        "projected 2025": [_show(v, u) for v, u in zip(gaps["projected"], gaps["unit"])],
-        "committed 2025": [_show(v, u) for v, u in zip(gaps["committed"], gaps["unit"])],
+        "target value": [show_value(v, u) for v, u in zip(gaps["target"], gaps["unit"])],
+        "projected 2025": [show_value(v, u) for v, u in zip(gaps["projected"], gaps["unit"])],
+        "committed 2025": [show_value(v, u) for v, u in zip(gaps["committed"], gaps["unit"])],
         "gap": [_show_gap(v, u) for v, u in zip(gaps["gap"], gaps["unit"])],
         "status": gaps["status"],
         "reason": gaps["reason"].fillna(""),
@@ -370,18 +371,64 @@ def gap_comparison(base: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def trunk_of(folder: Path):
+    """The registry folder's trunk sewer (:func:`planning.capacity.load_trunk`), or None when
+    the folder has no ``trunk_nodes`` table."""
+    from planning.capacity import load_trunk
+
+    has_trunk = any((folder / f"trunk_nodes{ext}").exists() for ext in (".csv", ".gpkg"))
+    return load_trunk(folder) if has_trunk else None
+
+
+def read_whatif(path: str | Path) -> WhatIf:
+    """A what-if from a file: a ``capacity_whatif`` study (YAML) or its JSON form.
+
+    The JSON form is the study's ``whatif`` mapping with a ``name`` beside it, e.g.
+    ``{"name": "No. 13 late", "delay_years": {"D-2025-01": 2}}``. Both go through the
+    same checks (:func:`parse_capacity_whatif`).
+
+    Raises
+    ------
+    ScenarioFileError
+        The file cannot be read, or a key is bad (named).
+    """
+    import json
+
+    from application.files import read_study
+
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        parsers = {"capacity_whatif": (CAPACITY_WHATIF_VERSION, parse_capacity_whatif)}
+        return whatif_of(read_study(path, parsers))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioFileError(path.name, None, "file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise ScenarioFileError(path.name, None, f"not JSON text: {exc}", line) from None
+    if not isinstance(data, dict):
+        raise ScenarioFileError(path.name, None, "must be a JSON object of what-if fields")
+    name = data.pop("name", None)
+    fields = Fields({"whatif": data}, path.name)
+    body = parse_capacity_whatif(fields, CAPACITY_WHATIF_VERSION)
+    study = Study(kind="capacity_whatif", version=CAPACITY_WHATIF_VERSION,
+                  name=str(name) if name else "", body=body, folder=path.parent,
+                  source=path.name)
+    return whatif_of(study)
+
+
 def write_capacity_whatif(study: Study, out: Path) -> list[Path]:
     """Run a ``capacity_whatif`` study: the review with the what-if, written to ``out``.
 
-    Files are those of :func:`planning.capacity.write_review` with ``whatif`` (the baseline
-    tables and plots, and ``*_whatif.csv``/``*_whatif.png``).
+    Files are those of :func:`application.capacity_review.write_review` with ``whatif`` (the
+    baseline tables and plots, and ``*_whatif.csv``/``*_whatif.png``).
     """
-    from planning.capacity import load_trunk, write_review
+    from application.capacity_review import write_review
 
     folder = registry_path(study)
     registry = load_registry(folder)
     whatif = whatif_of(study)
     checked_whatif(registry, whatif, study.source)
-    has_trunk = any((folder / f"trunk_nodes{ext}").exists() for ext in (".csv", ".gpkg"))
-    trunk = load_trunk(folder) if has_trunk else None
-    return write_review(registry, out, whatif=whatif, years=study_years(study), trunk=trunk)
+    return write_review(registry, out, whatif=whatif, years=study_years(study),
+                        trunk=trunk_of(folder))

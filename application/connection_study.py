@@ -376,7 +376,8 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     ``spare_capacity_map.png``; ``ledger.csv`` when the study names a ledger.
     """
     from application.result_plots import plot_customer_pressure, plot_node_values
-    from planning.capacity.output import atomic_write, save_figure, write_csv
+    from application.writers import save_figure, write_csv
+    from models import write_atomic
 
     opened, cstudy, assessments = run_applications(study)
     summary = pd.DataFrame([a.summary() for a in assessments])
@@ -393,7 +394,7 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [
         write_csv(summary, out / "applications.csv"),
-        atomic_write(out / "replies.txt", lambda fh: fh.write(replies.encode("utf-8"))),
+        write_atomic(out / "replies.txt", lambda fh: fh.write(replies.encode("utf-8"))),
         write_csv(_first(deadlines, "application_id"), out / "deadlines.csv"),
         write_csv(_first(neighbours, "application_id"), out / "neighbours.csv"),
         write_csv(_first(series, "application_id"), out / "customer_pressure.csv"),

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from models import write_bytes_atomic
+from models.errors import PlannerError
 
 MAX_STUDY_BYTES = 1_000_000
 """Largest study file read (bytes)."""
@@ -47,7 +48,7 @@ ENVELOPE_KEYS = ("kind", "version", "name", "description", "example")
 """Top-level keys every study file may carry besides its kind's own keys."""
 
 
-class ScenarioFileError(ValueError):
+class ScenarioFileError(PlannerError, ValueError):
     """A study file that cannot be used, with where and why.
 
     Parameters

@@ -1,9 +1,8 @@
 """The study kinds: one row per kind, with its file parser and (when it can run) its runner.
 
 Exports :class:`StudyKind`, :data:`KINDS`, :data:`PARSERS`, :func:`load_study`,
-:func:`parse_uploaded_study`, :func:`run_study`, :func:`optional_module` and
-:class:`KindNotAvailable`. The CLI
-(``python -m planning run``) and the app's pages go through here.
+:func:`parse_uploaded_study` and :func:`run_study`. The CLI (``python -m planning run``)
+and the app's pages go through here.
 
 Adding a kind:
 
@@ -12,7 +11,7 @@ Adding a kind:
 2. write ``write_<kind>(study, out_dir) -> list[Path]`` that runs it and writes its files
    (``connection_study.py``, ``leakage_study.py`` and ``shutdown_study.py`` are examples:
    parser, runner and the helpers their pages call, in one module per kind);
-3. set ``runner=`` in its :data:`KINDS` row (``module=`` names the planning module it needs).
+3. add its :data:`KINDS` row.
 
 Nothing else changes: the CLI dispatches on ``kind``, and the app's save/load widgets
 take the kind's name.
@@ -20,7 +19,6 @@ take the kind's name.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,31 +54,6 @@ Runner = Callable[[Study, Path], list[Path]]
 """Runs a study and writes its outputs to a folder; returns the files written."""
 
 
-class KindNotAvailable(RuntimeError):
-    """A study kind whose planning module has not landed (or does not import)."""
-
-
-def optional_module(name: str):
-    """Import a planning module that may not have landed yet.
-
-    Parameters
-    ----------
-    name : str
-        E.g. ``"planning.connections"``.
-
-    Returns
-    -------
-    module or None
-        None when it does not import, or is only a folder without ``__init__.py`` (a
-        namespace package: work in progress).
-    """
-    try:
-        module = importlib.import_module(name)
-    except ImportError:
-        return None
-    return module if getattr(module, "__file__", None) else None
-
-
 @dataclass(frozen=True)
 class StudyKind:
     """One study kind.
@@ -95,24 +68,15 @@ class StudyKind:
         Newest file version read and written.
     parse : Parser
         Body parser (see :func:`application.files.parse_study`).
-    runner : Runner or None
-        Runs the study for the CLI; None while its module is pending.
-    module : str or None
-        The planning module it needs (reported when it is not available).
+    runner : Runner
+        Runs the study and writes its files (the CLI's ``run``).
     """
 
     name: str
     title: str
     version: int
     parse: Parser
-    runner: Runner | None = None
-    module: str | None = None
-
-    def available(self) -> bool:
-        """True when the kind can run here (its module imports)."""
-        if self.runner is None:
-            return False
-        return self.module is None or optional_module(self.module) is not None
+    runner: Runner
 
 
 KINDS: dict[str, StudyKind] = {
@@ -124,11 +88,11 @@ KINDS: dict[str, StudyKind] = {
                   parse_capacity_whatif, write_capacity_whatif),
         StudyKind("connection_applications", "Connection applications",
                   CONNECTION_APPLICATIONS_VERSION, parse_connection_applications,
-                  write_connection_applications, "planning.connections"),
+                  write_connection_applications),
         StudyKind("shutdown_jobs", "Shutdown jobs", SHUTDOWN_JOBS_VERSION,
-                  parse_shutdown_jobs, write_shutdown_jobs, "planning.shutdowns"),
+                  parse_shutdown_jobs, write_shutdown_jobs),
         StudyKind("leakage_settings", "Leakage settings", LEAKAGE_SETTINGS_VERSION,
-                  parse_leakage_settings, write_leakage_settings, "planning.leakage"),
+                  parse_leakage_settings, write_leakage_settings),
     )
 }
 """Every study kind, by name."""
@@ -173,18 +137,8 @@ def _expect(study: Study, kind: str | None) -> None:
 
 
 def run_study(study: Study, out: str | Path) -> list[Path]:
-    """Run a study with its kind's runner and write its outputs to ``out``.
-
-    Raises
-    ------
-    KindNotAvailable
-        The kind has no runner yet, or its planning module does not import.
-    """
+    """Run a study with its kind's runner and write its outputs to ``out`` (created)."""
     kind = KINDS[study.kind]
-    if kind.runner is None or not kind.available():
-        raise KindNotAvailable(
-            f"studies of kind {kind.name!r} cannot run yet: "
-            + (f"{kind.module} is not available" if kind.module else "no runner is registered"))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     return kind.runner(study, out)

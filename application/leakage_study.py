@@ -439,10 +439,10 @@ def write_leakage_settings(study: Study, out: Path) -> list[Path]:
     ``leakage_map.png``; with a PRV sweep ``prv_sweep.csv`` and ``prv_sweep.png``.
     Reported figures: ``leakage_assessment.csv``.
     """
+    from application.leakage_files import write_assessment
     from application.network_run import open_study_network
     from application.result_plots import plot_node_values, plot_prv_sweep, plot_zone_leakage
-    from planning.capacity.output import save_figure, write_csv
-    from planning.leakage import write_assessment
+    from application.writers import save_figure, write_csv
 
     body = study.body
     out.mkdir(parents=True, exist_ok=True)

@@ -559,7 +559,7 @@ def write_network_run(study: Study, out: Path) -> list[Path]:
     layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``.
     """
     from application.plots import plot_min_pressure, plot_pressure_map
-    from planning.capacity.output import save_figure, write_csv
+    from application.writers import save_figure, write_csv
 
     opened = open_study_network(study)
     settings = network_run_settings(study)

@@ -6,7 +6,7 @@ Exports :func:`plot_node_values` (a node map coloured by one column),
 :func:`plot_node_categories` (a node map coloured by a category, e.g. supply in a shutdown).
 Called by :mod:`application.connection_study`, :mod:`application.leakage_study` and
 :mod:`application.shutdown_study`; figures
-are ``matplotlib.figure.Figure`` objects saved with ``planning.capacity.output.save_figure``.
+are ``matplotlib.figure.Figure`` objects saved with ``application.writers.save_figure``.
 """
 
 from __future__ import annotations

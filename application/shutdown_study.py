@@ -563,7 +563,7 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     points) and ``affected_<id>.png``.
     """
     from application.result_plots import plot_node_categories
-    from planning.capacity.output import save_figure, write_csv
+    from application.writers import save_figure, write_csv
 
     opened, _, plans = run_jobs(study)
     out.mkdir(parents=True, exist_ok=True)

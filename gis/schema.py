@@ -39,8 +39,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from models.errors import PlannerError
 
-class GisInputError(ValueError):
+
+class GisInputError(PlannerError, ValueError):
     """A network layer cannot be turned into a model.
 
     Parameters

@@ -13,13 +13,14 @@ Public API:
 """
 
 from models.atomic import replacing, write_atomic, write_bytes_atomic
-from models.errors import NetworkInputError
+from models.errors import NetworkInputError, PlannerError
 from models.inp_io import load_network, write_inp
 from models.network import Network
 
 __all__ = [
     "Network",
     "NetworkInputError",
+    "PlannerError",
     "load_network",
     "replacing",
     "write_atomic",

@@ -1,6 +1,9 @@
-"""The one error a malformed network file raises: :class:`NetworkInputError`.
+"""The project's error base class :class:`PlannerError`, and :class:`NetworkInputError`.
 
-Exports ``NetworkInputError``. Raised by the INP reader (``models.inp_io``) and its
+Exports ``PlannerError`` and ``NetworkInputError``. Every error the project raises for bad
+input or a failed run derives from :class:`PlannerError`, so the app and the command line
+catch that one class and show its message. ``NetworkInputError`` is the one error a
+malformed network file raises. Raised by the INP reader (``models.inp_io``) and its
 pre-validation pass (``models.inp_check_*``); caught by callers of ``load_network``
 (pages, planning studies) to show the file, line and problem to the user.
 """
@@ -10,7 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class NetworkInputError(Exception):
+class PlannerError(Exception):
+    """Base of every error the planner reports to its user (bad input, failed run).
+
+    Subclasses say where (file, line, key) and what is wrong in their message; the app and
+    ``python -m planning`` show ``str(error)`` and never a traceback.
+    """
+
+
+class NetworkInputError(PlannerError):
     """A network file that cannot be read, with where and why.
 
     Parameters

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.errors import PlannerError
 
-class InputFileError(ValueError):
+
+class InputFileError(PlannerError, ValueError):
     """A file that cannot be read as the text table or GIS file it should be.
 
     Parameters

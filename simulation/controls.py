@@ -25,6 +25,8 @@ from wntr.network.controls import (
     _ControlType,
 )
 
+from models.errors import PlannerError
+
 from .kernels import constants as C
 
 
@@ -63,7 +65,7 @@ class RuleArrays(NamedTuple):
     priority: np.ndarray
 
 
-class UnsupportedControl(ValueError):
+class UnsupportedControl(PlannerError, ValueError):
     """A control or rule that EPANET 2.2 cannot express."""
 
 

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from wntr.epanet.util import HydParam
 
+from models.errors import PlannerError
+
 from .kernels import constants as C
 from .kernels.run import (
     D_DEFICIENT,
@@ -54,7 +56,7 @@ class ReadOnlyArrays:
                 value.setflags(write=False)
 
 
-class ConvergenceError(RuntimeError):
+class ConvergenceError(PlannerError, RuntimeError):
     """The hydraulic solver did not converge (or failed) at one or more time steps.
 
     Attributes

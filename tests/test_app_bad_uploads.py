@@ -22,7 +22,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from application import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
-from planning.capacity.cli import DEMO_DATA
+from application import DEMO_REGISTRY as DEMO_DATA
 from planning.shutdowns import OutageLog, OutageRecord
 from tests.networks import network_path
 

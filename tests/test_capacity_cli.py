@@ -1,4 +1,5 @@
-"""``python -m planning.capacity --out DIR`` and the atomic writers behind it."""
+"""``python -m planning.capacity --out DIR`` (``python -m planning capacity``) and the atomic
+writers behind it."""
 
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from application.cli import main as planning_main
+from application.writers import write_csv
+from models import write_atomic as atomic_write
 from planning.capacity import PLAN_2025
-from planning.capacity.cli import main
-from planning.capacity.output import atomic_write, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 HAS_PYSWMM = importlib.util.find_spec("pyswmm") is not None
 TRAJECTORIES = sorted({f"trajectory_{t.indicator}.png" for t in PLAN_2025})
+
+
+def main(argv):
+    """``python -m planning.capacity ARGV`` in this process."""
+    return planning_main(["capacity", *argv])
 
 
 def test_module_command_writes_gap_table_and_plots(tmp_path):

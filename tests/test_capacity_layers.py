@@ -12,6 +12,8 @@ gpd = pytest.importorskip("geopandas")
 from shapely.geometry import Point, box  # noqa: E402
 
 import gis  # noqa: E402
+from application import DEMO_REGISTRY as DEMO_DATA  # noqa: E402
+from application.cli import main as planning_main  # noqa: E402
 from planning.capacity import (  # noqa: E402
     Registry,
     RegistryError,
@@ -21,7 +23,6 @@ from planning.capacity import (  # noqa: E402
     plant_layer,
     write_capacity_layers,
 )
-from planning.capacity.cli import DEMO_DATA, main  # noqa: E402
 
 PLANTS_CSV = """plant_id,name,basin,design_capacity_m3_per_d,effluent_class,lon,lat,illustrative
 P1,Plant one,dianchi,100000,1A,102.70,25.00,false
@@ -264,7 +265,7 @@ def test_demo_geometry_is_illustrative_and_around_dianchi():
 
 def test_command_writes_capacity_layers(tmp_path):
     out = tmp_path / "review"
-    assert main(["--out", str(out), "--years", "2024-2025", "--quiet"]) == 0
+    assert planning_main(["capacity", "--out", str(out), "--years", "2024-2025", "--quiet"]) == 0
     layers = gis.read_layers(out / "capacity_layers.gpkg")
     plants = layers["plants"].set_index("plant_id")
     flows = pd.read_csv(out / "plant_flows.csv")

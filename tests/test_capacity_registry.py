@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from application import DEMO_REGISTRY as DEMO_DATA
 from planning.capacity import Assumptions, Registry, RegistryError, load_registry
-from planning.capacity.cli import DEMO_DATA
 
 PLANTS_CSV = """plant_id,name,basin,county,design_capacity_m3_per_d,year_in_service,effluent_class
 P1,Plant one,dianchi,Xishan,100000,2010,1A

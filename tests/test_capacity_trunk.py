@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from application import DEMO_REGISTRY as DEMO_DATA
 from planning.capacity import (
     RegistryError,
     Trunk,
@@ -18,7 +19,6 @@ from planning.capacity import (
     trunk_check,
     trunk_inflows,
 )
-from planning.capacity.cli import DEMO_DATA
 
 NODES = pd.DataFrame({
     "node_id": ["A", "B", "C", "OUT"],

@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from application import DEMO_REGISTRY as DEMO_DATA
+from application.capacity_whatif import read_whatif
 from planning.capacity import (
     Registry,
     RegistryError,
@@ -16,12 +18,10 @@ from planning.capacity import (
     gap_table,
     indicators,
     load_registry,
-    load_whatif,
     plant_flows,
     plot_trajectories,
     project_schedule,
 )
-from planning.capacity.cli import DEMO_DATA
 
 YEARS = range(2020, 2028)
 
@@ -122,7 +122,7 @@ def test_whatif_from_json(tmp_path, demo):
     path = tmp_path / "w.json"
     path.write_text(json.dumps({"name": "x", "delay_years": {"D-2025-01": 1},
                                 "cancel": ["O-2025-01"], "return_factor": 0.82}))
-    whatif = load_whatif(path)
+    whatif = read_whatif(path)
     assert whatif.delay_years["D-2025-01"] == 1 and whatif.cancel == ("O-2025-01",)
     with pytest.raises(TypeError):
         whatif.delay_years["D-2025-01"] = 3  # frozen

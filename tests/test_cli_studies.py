@@ -59,17 +59,14 @@ def test_unknown_kind_exits_2_naming_the_key(tmp_path, capsys):
     assert "network_run" in err  # lists the known kinds
 
 
-def test_kind_without_runner_exits_2(tmp_path, capsys, monkeypatch):
-    """A kind whose planning module has not landed yet (no runner) is refused by name."""
-    from dataclasses import replace
-
+def test_every_kind_runs(capsys):
+    """Every study kind has a runner (no kind is a file format only); ``kinds`` lists them."""
     from application import KINDS
 
-    monkeypatch.setitem(KINDS, "shutdown_jobs", replace(KINDS["shutdown_jobs"], runner=None))
-    assert main(["run", str(DEMO_DIR / "shutdown_jobs.yaml"), "--out", str(tmp_path / "o")]) \
-        == 2
-    assert "'shutdown_jobs' cannot run yet" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
+    assert all(callable(kind.runner) for kind in KINDS.values())
+    assert main(["kinds"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in KINDS)
 
 
 def test_bad_value_exits_2_naming_the_key(tmp_path, capsys):
@@ -108,3 +105,42 @@ def test_module_entry_point(tmp_path):
                           timeout=120)
     assert done.returncode == 2
     assert "missing.yaml: file not found" in done.stderr
+
+
+def test_leakage_assess_reads_the_study_like_run(tmp_path, capsys):
+    """``leakage assess`` reads a leakage_settings file through the study parser (one reader):
+    the same CJJ 92 table as ``run``, and a bad value is refused by key."""
+    assert main(["leakage", "assess", str(DEMO_DIR / "leakage_settings.yaml"), "--out",
+                 str(tmp_path / "a"), "--quiet"]) == 0
+    assert main(["run", str(DEMO_DIR / "leakage_settings.yaml"), "--out", str(tmp_path / "r"),
+                 "--quiet"]) == 0
+    assessed = (tmp_path / "a" / "leakage_assessment.csv").read_bytes()
+    assert assessed == (tmp_path / "r" / "leakage_assessment.csv").read_bytes()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: leakage_settings\nversion: 1\nperiod: Q1\nsupplied_m3: 10\n"
+                   "registered_m3: 20\nhousehold_metered_share: 0.5\ndn75_length_km: 1\n"
+                   "mean_outlet_pressure_mpa: 0.3\n")
+    assert main(["leakage", "assess", str(bad)]) == 2
+    assert "key 'registered_m3'" in capsys.readouterr().err
+
+
+def test_capacity_whatif_json_and_study_read_alike(tmp_path):
+    """One what-if reader: the JSON form and the study file give the same WhatIf."""
+    import json
+
+    from application.capacity_whatif import read_whatif
+
+    study = read_whatif(DEMO_DIR / "capacity_whatif.yaml")
+    import yaml
+
+    whatif = yaml.safe_load((DEMO_DIR / "capacity_whatif.yaml").read_text())["whatif"]
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"name": study.name, **whatif}))
+    assert read_whatif(path) == study
+    path.write_text(json.dumps({"cancel": [1.5]}))
+    try:
+        read_whatif(path)
+    except ValueError as exc:
+        assert "key 'whatif.cancel[0]'" in str(exc)
+    else:
+        raise AssertionError("a bad JSON what-if was read")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import models
+from application.cli import main as planning_main
 from planning.leakage import (
     LTOWN_LEAKS,
     LTOWN_NETWORK,
@@ -18,7 +19,6 @@ from planning.leakage import (
     ltown_zones,
     read_battledim_leaks,
 )
-from planning.leakage.cli import main
 from simulation import NumbaSimulator
 from tests.networks import network_path
 
@@ -128,7 +128,7 @@ def test_orifice_flow_and_the_command(ltown, leaks, tmp_path):
     assert (q[~late] == 0).all()
 
     out = tmp_path / "example"
-    assert main(["ltown-example", "--out", str(out), "--months", "1-2", "--quiet"]) == 0
+    assert planning_main(["leakage", "ltown-example", "--out", str(out), "--months", "1-2", "--quiet"]) == 0
     table = pd.read_csv(out / "ltown_monthly_leakage.csv", index_col="month")
     assert list(table.index) == ["2019-01", "2019-02"]
     assert (table["days_simulated"] == [31, 28]).all()
@@ -145,4 +145,4 @@ def test_orifice_flow_and_the_command(ltown, leaks, tmp_path):
     assert not list(out.glob(".*"))                                 # no temporary files left
     bad = tmp_path / "bad.yalm"
     bad.write_text("p1, 2019-01-01 00:00, 2019-02-01 00:00, 0.01, abrupt\n")
-    assert main(["ltown-example", "--out", str(out), "--leaks", str(bad), "--quiet"]) == 2
+    assert planning_main(["leakage", "ltown-example", "--out", str(out), "--leaks", str(bad), "--quiet"]) == 2

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from application import DEMO_REGISTRY as DEMO_DATA
 from models import load_network
 from planning.capacity import RegistryError, load_registry
-from planning.capacity.cli import DEMO_DATA
 from planning.connections import (
     Application,
     ConnectionInputError,

@@ -16,7 +16,6 @@ Command line: ``python -m planning.capacity --out DIR``. See docs/capacity.md.
 from .gaps import committed_only, compare_to_targets, gap_table
 from .indicators import indicators, sample_compliance
 from .layers import capacity_layers, catchment_layer, plant_layer, write_capacity_layers
-from .output import write_review
 from .plots import plot_trajectories, plot_utilisation
 from .registry import Assumptions, Registry, load_registry
 from .schedule import DEFAULT_YEARS, plant_capacity, project_schedule
@@ -26,7 +25,7 @@ from .standards import CLASS_1A, CLASS_1B, PEAKING_FACTOR_TABLE, peaking_factor
 from .targets import BASINS, INDICATORS, PLAN_2025, SCOPES, Target
 from .trunk import Trunk, load_trunk, swmm_check, trunk_check, trunk_inflows
 from .utilisation import overload_warnings, plant_flows
-from .whatif import WhatIf, add_capacity, apply_whatif, load_whatif
+from .whatif import WhatIf, add_capacity, apply_whatif
 
 __all__ = [
     "BASINS",
@@ -54,7 +53,6 @@ __all__ = [
     "indicators",
     "load_registry",
     "load_trunk",
-    "load_whatif",
     "overload_warnings",
     "peaking_factor",
     "plant_layer",
@@ -69,5 +67,4 @@ __all__ = [
     "trunk_check",
     "trunk_inflows",
     "write_capacity_layers",
-    "write_review",
 ]

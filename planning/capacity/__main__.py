@@ -1,7 +1,8 @@
-"""``python -m planning.capacity --out DIR``: write the demo review (see cli.py)."""
+"""``python -m planning.capacity ARGS``: forwards to ``python -m planning capacity ARGS``
+(:mod:`application.cli`, the one command line)."""
 
 import sys
 
-from .cli import main
+from application.cli import main
 
-sys.exit(main())
+sys.exit(main(["capacity", *sys.argv[1:]]))

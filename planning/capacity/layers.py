@@ -2,7 +2,7 @@
 
 Exports :func:`plant_layer`, :func:`catchment_layer`, :func:`capacity_layers`,
 :func:`write_capacity_layers` and :func:`has_geometry`. Called by the 2025 capacity page
-(map and GeoPackage download) and by :func:`~planning.capacity.output.write_review`
+(map and GeoPackage download) and by :func:`application.capacity_review.write_review`
 (``capacity_layers.gpkg``).
 
 The layers carry the same numbers as :func:`~planning.capacity.utilisation.plant_flows` and

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.errors import PlannerError
+
 from .standards import EFFLUENT_CLASSES, SAMPLE_PARAMETERS
 from .targets import BASINS, SCOPES
 
@@ -45,7 +47,7 @@ PROJECT_STATUSES: tuple[str, ...] = ("completed", "under_construction", "planned
 SETTLEMENTS: tuple[str, ...] = ("city", "county_town", "town")
 
 
-class RegistryError(ValueError):
+class RegistryError(PlannerError, ValueError):
     """A registry table breaks a rule; nothing of the registry is loaded.
 
     Attributes

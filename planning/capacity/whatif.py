@@ -3,7 +3,8 @@
 A :class:`WhatIf` can delay or cancel projects, add projects (for instance extra capacity),
 and change growth rates, the return factor or any other assumption. Feed the result to
 :func:`~planning.capacity.indicators`, :func:`~planning.capacity.gap_table` and the plots.
-A what-if is also readable from JSON (:func:`load_whatif`)::
+The application layer reads what-ifs from JSON or study files
+(:func:`application.capacity_whatif.read_whatif`), e.g.::
 
     {"name": "No. 13 late", "delay_years": {"D-2025-01": 2}, "cancel": ["O-2025-02"],
      "add_projects": [{"project_id": "X1", "name": "Extra", "kind": "expansion",
@@ -16,10 +17,8 @@ A what-if is also readable from JSON (:func:`load_whatif`)::
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 from .registry import Registry
 from .schedule import project_schedule
 
-__all__ = ["WhatIf", "add_capacity", "apply_whatif", "load_whatif"]
+__all__ = ["WhatIf", "add_capacity", "apply_whatif"]
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
@@ -80,12 +79,6 @@ class WhatIf:
         if unknown:
             raise ValueError(f"unknown what-if field(s): {', '.join(sorted(unknown))}")
         return cls(**data)  # type: ignore[arg-type]
-
-
-def load_whatif(path: str | Path) -> WhatIf:
-    """Read a :class:`WhatIf` from a JSON file."""
-    with open(path, encoding="utf-8") as fh:
-        return WhatIf.from_dict(json.load(fh))
 
 
 def add_capacity(

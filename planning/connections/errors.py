@@ -8,8 +8,10 @@ ledger row.
 
 from __future__ import annotations
 
+from models.errors import PlannerError
 
-class ConnectionInputError(ValueError):
+
+class ConnectionInputError(PlannerError, ValueError):
     """An application, a ledger change or a batch row is invalid.
 
     Parameters

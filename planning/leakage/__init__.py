@@ -46,7 +46,6 @@ from .ltown import (
     ltown_zones,
     read_battledim_leaks,
 )
-from .output import plot_monthly, write_assessment, write_ltown_example
 from .pressure import (
     Compliance,
     PressureCriteria,
@@ -103,7 +102,6 @@ __all__ = [
     "mean_outlet_pressure_mpa",
     "minimum_night_flow",
     "period_days",
-    "plot_monthly",
     "pressure_compliance",
     "read_battledim_leaks",
     "read_leakage_rules",
@@ -113,8 +111,6 @@ __all__ = [
     "sweep_settings",
     "uniform_leakage",
     "water_balance",
-    "write_assessment",
-    "write_ltown_example",
     "zone_flows_m3s",
     "zones_from_boundaries",
     "zones_from_nodes",

@@ -1,7 +1,8 @@
-"""``python -m planning.leakage ltown-example --out DIR`` (see cli.py)."""
+"""``python -m planning.leakage ARGS``: forwards to ``python -m planning leakage ARGS``
+(:mod:`application.cli`, the one command line)."""
 
 import sys
 
-from .cli import main
+from application.cli import main
 
-sys.exit(main())
+sys.exit(main(["leakage", *sys.argv[1:]]))

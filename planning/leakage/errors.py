@@ -8,8 +8,10 @@ function of this package returns a new network and never edits the one it is giv
 
 from __future__ import annotations
 
+from models.errors import PlannerError
 
-class LeakageInputError(ValueError):
+
+class LeakageInputError(PlannerError, ValueError):
     """Leakage settings, zones or indicator inputs are invalid; nothing was applied.
 
     Parameters

@@ -7,8 +7,10 @@ show the source, row, field and problem to the user.
 
 from __future__ import annotations
 
+from models.errors import PlannerError
 
-class ShutdownInputError(ValueError):
+
+class ShutdownInputError(PlannerError, ValueError):
     """A valve layer, customer table or job that names things the network lacks.
 
     Parameters

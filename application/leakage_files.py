@@ -1,32 +1,26 @@
-"""Files and plots: the L-Town example's tables and figure, a CJJ 92 assessment table.
+"""Leakage files and plots: the L-Town example's tables and figure, a CJJ 92 assessment table.
 
 Exports :func:`plot_monthly`, :func:`write_ltown_example` and :func:`write_assessment`.
-Every file is written atomically (a temporary file in the same folder, then
-``os.replace``), so a reader never sees half a file and a failed run leaves the old one.
+Every file is written atomically (:mod:`application.writers`), so a reader never sees half a
+file and a failed run leaves the old one. The numbers come from :mod:`planning.leakage`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from models import replacing
+from application.writers import save_figure, write_csv
+from planning.leakage.cjj92 import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, Cjj92Result
+from planning.leakage.ltown import LtownExample
 
-from .cjj92 import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, Cjj92Result
-from .ltown import LtownExample
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    with replacing(path) as tmp:
-        write(tmp)
-    return path
+__all__ = ["plot_monthly", "write_assessment", "write_ltown_example"]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic(path, lambda p: frame.to_csv(p, float_format="%.6g"))
+    return write_csv(frame, path, index=True, float_format="%.6g")
 
 
 def plot_monthly(example: LtownExample):
@@ -87,8 +81,7 @@ def write_ltown_example(example: LtownExample, out_dir: str | os.PathLike) -> li
                _csv(example.by_zone, out / "ltown_leakage_by_area.csv")]
     fig = plot_monthly(example)
     try:
-        written.append(_atomic(out / "ltown_monthly_leakage.png",
-                               lambda p: fig.savefig(p, dpi=120, format="png")))
+        written.append(save_figure(fig, out / "ltown_monthly_leakage.png"))
     finally:
         plt.close(fig)
     return written

@@ -1,53 +1,31 @@
-"""Write a review to a folder: CSV tables and PNG plots, each file written atomically.
+"""The 2025 capacity review written to a folder: CSV tables and PNG plots (atomically).
 
-Every file is first written to a temporary file in the target folder and then moved into
-place with :func:`os.replace`, so a reader never sees a half-written file.
+Exports :func:`write_review` (what ``python -m planning capacity`` and a
+``capacity_whatif`` study write) and :func:`reported_vs_model`. The numbers come from
+:mod:`planning.capacity`; this module only chooses the tables and files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from models import write_atomic
+from application.writers import save_figure, write_csv
+from planning.capacity.gaps import committed_only, compare_to_targets
+from planning.capacity.indicators import indicators, sample_compliance
+from planning.capacity.layers import has_geometry, write_capacity_layers
+from planning.capacity.plots import plot_trajectories, plot_utilisation
+from planning.capacity.registry import Registry
+from planning.capacity.schedule import DEFAULT_YEARS, project_schedule
+from planning.capacity.sewage import catchment_flows
+from planning.capacity.targets import PLAN_2025, Target
+from planning.capacity.trunk import Trunk, swmm_check, trunk_check, trunk_inflows
+from planning.capacity.utilisation import overload_warnings, plant_flows
+from planning.capacity.whatif import WhatIf, apply_whatif
 
-from .gaps import committed_only, compare_to_targets
-from .indicators import indicators, sample_compliance
-from .layers import has_geometry, write_capacity_layers
-from .plots import plot_trajectories, plot_utilisation
-from .registry import Registry
-from .schedule import DEFAULT_YEARS, project_schedule
-from .sewage import catchment_flows
-from .targets import PLAN_2025, Target
-from .trunk import Trunk, swmm_check, trunk_check, trunk_inflows
-from .utilisation import overload_warnings, plant_flows
-from .whatif import WhatIf, apply_whatif
-
-__all__ = ["atomic_write", "reported_vs_model", "save_figure", "write_csv", "write_review"]
-
-
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write ``path`` through ``write(binary_file)`` into a temp file, then os.replace it.
-
-    The temp file sits in the same folder (so the rename is atomic) and is removed if
-    ``write`` fails; the target is then left as it was.
-    """
-    return write_atomic(path, write)
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as UTF-8 CSV (no index), atomically."""
-    data = frame.to_csv(index=False).encode("utf-8")
-    return atomic_write(path, lambda fh: fh.write(data))
-
-
-def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
-    """Save a figure as PNG, atomically."""
-    return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi))
+__all__ = ["reported_vs_model", "write_review"]
 
 
 def reported_vs_model(registry: Registry, ind: pd.DataFrame) -> pd.DataFrame:
