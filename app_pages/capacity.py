@@ -1,4 +1,5 @@
-"""2025 capacity page: gap table, trajectories and what-ifs on ``planning.capacity``."""
+"""2025 capacity page: gap table, trajectories and what-ifs (:mod:`application.capacity_whatif`
+on ``planning.capacity``)."""
 
 from __future__ import annotations
 
@@ -27,19 +28,14 @@ from application import (
 )
 from application.capacity_whatif import (
     ADDED_KINDS,
+    WhatIf,
     added_rows,
     is_empty,
+    load_registry,
     project_choices,
     whatif_from_tables,
 )
-from planning.capacity import (
-    DEFAULT_YEARS,
-    WhatIf,
-    gap_table,
-    indicators,
-    load_registry,
-    plot_trajectories,
-)
+from application.capacity_whatif import review as capacity_review
 
 state = st.session_state
 
@@ -70,15 +66,9 @@ def _png(fig) -> tuple[str, bytes]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _review(folder: str, key: tuple, whatif_json: str, _whatif: WhatIf | None) -> dict:
     """Gap table, indicators and trajectory plots (PNG) for the baseline or a what-if."""
-    base_reg = _registry(folder, key)
-    years = list(DEFAULT_YEARS)
-    base_ind = indicators(base_reg, years)
-    reg = base_reg if _whatif is None else checked_whatif(base_reg, _whatif)
-    ind = base_ind if _whatif is None else indicators(reg, years)
-    figs = plot_trajectories(ind, baseline=None if _whatif is None else base_ind,
-                             reported=reg.reported, as_of_year=reg.assumptions.as_of_year,
-                             note="" if _whatif is None else f"what-if: {_whatif.name}")
-    return {"gaps": gap_table(reg), "indicators": ind, "plots": [_png(f) for f in figs]}
+    tables = capacity_review(_registry(folder, key), _whatif)
+    return {"gaps": tables["gaps"], "indicators": tables["indicators"],
+            "plots": [_png(f) for f in tables["figures"]]}
 
 
 def review(whatif: WhatIf | None) -> dict:
@@ -248,7 +238,7 @@ def page() -> None:
     _plots((result or base)["plots"])
     st.caption(f"Registry: {_shown(state.get('cap_registry', str(DEMO_REGISTRY)))}; "
                f"{len(reg.plants)} plants, {len(reg.projects)} projects. "
-               "Full review files: `python -m planning.capacity --out DIR`.")
+               "Full review files: `python -m planning capacity --out DIR`.")
 
 
 pd.set_option("styler.render.max_elements", 100_000)

@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import maps
-from planning.capacity import DEFAULT_YEARS, Registry, capacity_layers
-from planning.capacity.layers import has_geometry
+from application.capacity_whatif import DEFAULT_YEARS, Registry, capacity_layers, has_geometry
 
 MAP_HEIGHT_PX = 520
 _COLOUR_BY = {

@@ -8,99 +8,43 @@ results are ``st.cache_data`` entries keyed by that and the run settings.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import gis
-import models
 from application import (
-    DEMO_NETWORK,
-    DEMO_PLACEMENT,
     MAX_UPLOAD_MB,
     NetworkRunResult,
     NetworkRunSettings,
     OpenedNetwork,
-    ScenarioFileError,
+    PlannerError,
     network_simulator,
     node_attributes,
-    open_network_bytes,
-    read_placement,
     run_network,
 )
-from application.network_run import placement_from
+from application.sources import (  # noqa: F401 (the pages import the sources from here)
+    NetworkSource,
+    companions,
+    demo_source,
+    network_keys,
+    open_source_network,
+    source_of_study,
+)
 
-NETWORK_ERRORS = (models.NetworkInputError, gis.GisInputError, ScenarioFileError)
-"""What a bad network file raises; shown as a message, never as a traceback."""
+NETWORK_ERRORS = (PlannerError,)
+"""What a bad network file raises (the project's one error base); shown as a message, never
+as a traceback."""
 SOURCE_KEY = "network_source"
 """Session-state key of the current :class:`NetworkSource`."""
 
 
-@dataclass(frozen=True)
-class NetworkSource:
-    """A network file a session works on (its bytes, so a page never re-reads an upload).
-
-    Attributes
-    ----------
-    name : str
-        File name shown to the user.
-    data : bytes
-        File content (INP or GeoPackage).
-    sha256 : str
-        Hash of ``data``.
-    placement_file : str or None
-        Placement YAML on disk, if any.
-    placement_json : str or None
-        Placement mapping (JSON text), as a study file gives it, if any.
-    path : str or None
-        The file on disk (demo or a study's network); None for uploads.
-    demo : bool
-        True for the shipped demo.
-    """
-
-    name: str
-    data: bytes = field(repr=False)
-    sha256: str
-    placement_file: str | None = None
-    placement_json: str | None = None
-    path: str | None = None
-    demo: bool = False
-
-    @classmethod
-    def from_bytes(cls, name: str, data: bytes, **kw) -> NetworkSource:
-        """Source for uploaded or read bytes."""
-        return cls(name=name, data=data, sha256=hashlib.sha256(data).hexdigest(), **kw)
-
-    @property
-    def key(self) -> tuple:
-        """Cache key: content and placement."""
-        return (self.sha256, self.placement_file, self.placement_json)
-
-
-def demo_source() -> NetworkSource:
-    """The shipped demo: C-Town (CC BY 4.0) placed in Kunming."""
-    return NetworkSource.from_bytes(DEMO_NETWORK.name, DEMO_NETWORK.read_bytes(),
-                                    placement_file=str(DEMO_PLACEMENT), path=str(DEMO_NETWORK),
-                                    demo=True)
-
-
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _open(key: tuple, name: str, _data: bytes, _source: NetworkSource) -> OpenedNetwork:
-    opened = open_network_bytes(name, _data)
-    if _source.placement_file:
-        placement = read_placement(_source.placement_file, opened.net)
-    elif _source.placement_json:
-        placement = placement_from(json.loads(_source.placement_json), opened.net,
-                                   source=name)
-    else:
-        return opened
-    return OpenedNetwork(opened.net, placement, opened.source, opened.sha256)
+def _open(key: tuple, _source: NetworkSource) -> OpenedNetwork:
+    return open_source_network(_source)
 
 
 def open_source(source: NetworkSource) -> OpenedNetwork:
@@ -108,9 +52,10 @@ def open_source(source: NetworkSource) -> OpenedNetwork:
 
     Raises
     ------
-    models.NetworkInputError, gis.GisInputError, ScenarioFileError
+    PlannerError
+        The file is not a network (line named), or its placement is bad.
     """
-    return _open(source.key, source.name, source.data, source)
+    return _open(source.key, source)
 
 
 def current_source() -> NetworkSource:
@@ -128,7 +73,7 @@ def use_source(source: NetworkSource) -> None:
 
     Raises
     ------
-    models.NetworkInputError, gis.GisInputError, ScenarioFileError
+    PlannerError
     """
     open_source(source)
     st.session_state[SOURCE_KEY] = source
@@ -181,62 +126,6 @@ def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
     """A CSV download button for a table (UTF-8 with BOM so spreadsheet tools read 中文)."""
     st.download_button(label, frame.to_csv(index=index).encode("utf-8-sig"), file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:")
-
-
-def source_of_study(study) -> NetworkSource | None:
-    """The network a study names (``network`` and ``placement`` keys), or None if none.
-
-    Raises
-    ------
-    ScenarioFileError
-        The network file does not exist.
-    """
-    rel = study.body.get("network")
-    if rel is None:
-        return None
-    network = study.resolve(rel)
-    if not network.exists():
-        raise ScenarioFileError(study.source, "network", f"file not found: {network}")
-    placement = study.body.get("placement")
-    kw = {}
-    if isinstance(placement, str):
-        kw["placement_file"] = str(study.resolve(placement).resolve())
-    elif placement is not None:
-        kw["placement_json"] = json.dumps(placement, sort_keys=True)
-    demo = (network.resolve() == DEMO_NETWORK.resolve()
-            and kw.get("placement_file") in (None, str(DEMO_PLACEMENT.resolve())))
-    if demo and "placement_file" in kw:
-        kw["placement_file"] = str(DEMO_PLACEMENT)
-    return NetworkSource.from_bytes(network.name, network.read_bytes(), path=str(network),
-                                    demo=demo, **kw)
-
-
-def network_keys(source: NetworkSource, file_stem: str) -> dict:
-    """``network`` and ``placement`` keys naming ``source`` in a study saved to the studies
-    folder: a path relative to it, or (for an upload) ``<file_stem>-<upload name>``, the
-    companion file :func:`companions` writes beside the study."""
-    import os
-    import re
-
-    from application import studies_dir
-
-    def rel(path: str) -> str:
-        return os.path.relpath(path, studies_dir())
-
-    upload = f"{file_stem}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', source.name)}"
-    keys: dict = {"network": rel(source.path) if source.path else upload}
-    if source.placement_file:
-        keys["placement"] = rel(source.placement_file)
-    elif source.placement_json:
-        keys["placement"] = json.loads(source.placement_json)
-    return keys
-
-
-def companions(source: NetworkSource, study) -> dict[str, bytes]:
-    """Files to save beside a study: an uploaded network (nothing for files on disk)."""
-    if source.path or "network" not in study.body:
-        return {}
-    return {study.body["network"]: source.data}
 
 
 def sidebar() -> None:

@@ -32,9 +32,18 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from application import (
+    PlannerError,
+    ScenarioFileError,
+    Study,
+    build_study,
+    studies_dir,
+    study_file_name,
+)
 from application.connection_study import (
     CUSTOMER_CLASSES,
+    STANDARD_METER_DN,
+    Ledger,
     affected_neighbours,
     applications_layer,
     assess_item,
@@ -44,7 +53,6 @@ from application.connection_study import (
     pressure_change_layer,
     spare_capacity_layer,
 )
-from planning.connections import STANDARD_METER_DN, ConnectionInputError, Ledger
 
 state = st.session_state
 POLICY = {  # key: (label with unit, help, default)
@@ -368,7 +376,7 @@ def page() -> None:
             progress.progress(0.4, text="Running the 24 hours with the connection…")
             assessment = _assess(source.key, ledger_path, revision, policy_json, run, pick,
                                  opened)
-        except (ScenarioFileError, ConnectionInputError) as exc:
+        except PlannerError as exc:
             progress.empty()
             st.error(f"Not assessed: {exc}", icon=":material/error:")
         else:

@@ -30,7 +30,14 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from application import ScenarioFileError, Study, build_study, studies_dir, study_file_name
+from application import (
+    PlannerError,
+    ScenarioFileError,
+    Study,
+    build_study,
+    studies_dir,
+    study_file_name,
+)
 from application.shutdown_study import (
     check_shutdown_jobs,
     plan_item,
@@ -38,7 +45,6 @@ from application.shutdown_study import (
     study_items,
     study_now,
 )
-from planning.shutdowns import ShutdownInputError
 
 state = st.session_state
 JOB_COLUMNS = {"job_id": object, "pipe": object, "duration_h": "float64",
@@ -128,7 +134,7 @@ def _planning(opened, source, study: Study, ver: int) -> None:
                            "shutdown (the first plan after an install compiles the solver)…")
     try:
         plan = _plan(*run, opened)
-    except (ScenarioFileError, ShutdownInputError) as exc:
+    except PlannerError as exc:
         progress.empty()
         st.error(f"Not planned: {exc}", icon=":material/error:")
         return

@@ -28,9 +28,8 @@ from application import (
     write_study,
 )
 from application.paths import SCENARIOS_DIR
-from planning.capacity import RegistryError
 
-LOAD_ERRORS = (*NETWORK_ERRORS, RegistryError)
+LOAD_ERRORS = NETWORK_ERRORS
 """Errors a study load reports as a message."""
 
 

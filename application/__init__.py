@@ -65,6 +65,7 @@ from application.paths import (
     study_files,
 )
 from application.placement_files import placement_study, read_placement
+from models import PlannerError
 
 __all__ = [
     "DEMO_DIR",
@@ -80,6 +81,7 @@ __all__ = [
     "NetworkRunSettings",
     "NetworkSummary",
     "OpenedNetwork",
+    "PlannerError",
     "ScenarioFileError",
     "Study",
     "StudyKind",

@@ -33,14 +33,20 @@ import pandas as pd
 
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 from application.paths import SCENARIOS_DIR
-from planning.capacity import (
+from planning.capacity import (  # noqa: F401 (some only for the page)
+    DEFAULT_YEARS,
     Registry,
     RegistryError,
     WhatIf,
     apply_whatif,
+    capacity_layers,
+    gap_table,
+    indicators,
     load_registry,
+    plot_trajectories,
     project_schedule,
 )
+from planning.capacity.layers import has_geometry  # noqa: F401 (for the map section)
 
 CAPACITY_WHATIF_VERSION = 1
 """Newest ``capacity_whatif`` file version."""
@@ -305,6 +311,31 @@ def is_empty(whatif: WhatIf) -> bool:
                 or whatif.population_growth_per_yr is not None
                 or whatif.per_capita_growth_per_yr is not None
                 or whatif.return_factor is not None)
+
+
+def review(registry: Registry, whatif: WhatIf | None = None,
+           years: Iterable[int] = DEFAULT_YEARS) -> dict[str, Any]:
+    """Gap table, indicators and trajectory figures of a registry, or of a what-if on it.
+
+    Returns
+    -------
+    dict
+        ``gaps`` (gap table), ``indicators`` (long table over ``years``) and ``figures``
+        (trajectory figures; with a what-if, the baseline drawn dotted).
+
+    Raises
+    ------
+    ScenarioFileError
+        The what-if does not fit the registry (key named, see :func:`checked_whatif`).
+    """
+    years = list(years)
+    base_ind = indicators(registry, years)
+    reg = registry if whatif is None else checked_whatif(registry, whatif)
+    ind = base_ind if whatif is None else indicators(reg, years)
+    figs = plot_trajectories(ind, baseline=None if whatif is None else base_ind,
+                             reported=reg.reported, as_of_year=reg.assumptions.as_of_year,
+                             note="" if whatif is None else f"what-if: {whatif.name}")
+    return {"gaps": gap_table(reg), "indicators": ind, "figures": figs}
 
 
 def show_value(value: float, unit: str) -> str:

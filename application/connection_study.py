@@ -55,6 +55,7 @@ import pandas as pd
 import gis
 from application.body_keys import put, read_network, unique_id
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from planning.connections import STANDARD_METER_DN, Ledger  # noqa: F401 (the page's too)
 
 CONNECTION_APPLICATIONS_VERSION = 1
 """Newest ``connection_applications`` file version."""
@@ -192,7 +193,7 @@ def open_ledger(study: Study):
     """
     import sqlite3
 
-    from planning.connections import ConnectionInputError, Ledger
+    from planning.connections import ConnectionInputError
 
     rel = study.body.get("ledger")
     if rel is None:
