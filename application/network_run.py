@@ -1,7 +1,7 @@
 """Network runs: open a network with its placement, summarise it, run it, tabulate pressures.
 
 Exports :class:`OpenedNetwork`, :func:`open_network`, :func:`open_network_bytes`,
-:func:`placement_from`, :class:`NetworkSummary`, :func:`network_summary`,
+:class:`NetworkSummary`, :func:`network_summary`,
 :func:`node_attributes`, :class:`NetworkRunSettings`, :class:`NetworkRunResult`,
 :func:`network_simulator`, :func:`run_network`, :func:`pressure_map_layer`,
 :func:`parse_network_run` (the ``network_run`` study kind) and
@@ -34,6 +34,7 @@ from application.files import (
     ScenarioFileError,
     Study,
 )
+from application.placement_files import placement_from, read_placement
 from gis.layers import node_geometry
 from gis.schema import LAYERS
 
@@ -70,57 +71,6 @@ class OpenedNetwork:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def placement_from(spec: Any, net: Any, *, source: str | None = None,
-                   key: str = "placement") -> gis.Placement:
-    """A :class:`gis.Placement` from a study's ``placement`` value.
-
-    Parameters
-    ----------
-    spec : Mapping or None
-        None: :func:`gis.kunming_placement` (the network's centre on central Kunming).
-        ``{origin_x_m, origin_y_m[, scale_m_per_unit, rotation_deg, crs]}``: that placement.
-        ``{lon_deg, lat_deg[, scale_m_per_unit, rotation_deg, crs]}``: the network's centre
-        on that point.
-    net : models.Network
-        The network placed (for the centre).
-    source : str, optional
-        File name for messages.
-    key : str
-        Dotted key of ``spec`` in the file, for messages.
-
-    Returns
-    -------
-    gis.Placement
-
-    Raises
-    ------
-    ScenarioFileError
-        Unknown keys, missing or bad values, or a CRS that is not metric.
-    """
-    if spec is None:
-        return gis.kunming_placement(net)
-    f = Fields(spec, source, key)
-    f.only(["kind", "version", "origin_x_m", "origin_y_m", "lon_deg", "lat_deg",
-            "scale_m_per_unit", "rotation_deg", "crs", "name", "description", "example"])
-    crs = f.text("crs", required=False, default=gis.DEFAULT_CRS)
-    scale = f.number("scale_m_per_unit", required=False, default=1.0, minimum=1e-9)
-    rotation = f.number("rotation_deg", required=False, default=0.0)
-    try:
-        if "origin_x_m" in f.data or "origin_y_m" in f.data:
-            return gis.Placement(f.number("origin_x_m"), f.number("origin_y_m"), scale,
-                                 rotation, crs)
-        if "lon_deg" in f.data or "lat_deg" in f.data:
-            return gis.kunming_placement(
-                net, crs, lon_deg=f.number("lon_deg", minimum=-180, maximum=180),
-                lat_deg=f.number("lat_deg", minimum=-90, maximum=90),
-                scale_m_per_unit=scale, rotation_deg=rotation)
-        return gis.kunming_placement(net, crs, scale_m_per_unit=scale, rotation_deg=rotation)
-    except ValueError as exc:  # pyproj / Placement checks (e.g. a geographic CRS)
-        if isinstance(exc, ScenarioFileError):
-            raise
-        raise f.error("crs", str(exc)) from None
 
 
 def _stored_placement(path: Path) -> gis.Placement | None:
@@ -537,8 +487,6 @@ def study_network(study: Study, opened: OpenedNetwork | None = None) -> OpenedNe
 
 def open_study_network(study: Study) -> OpenedNetwork:
     """Open the network of a study (``network`` and optional ``placement`` keys)."""
-    from application.placement_files import read_placement
-
     path = study.resolve(study.body["network"])
     opened = open_network(path)
     spec = study.body.get("placement")

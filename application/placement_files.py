@@ -40,6 +40,57 @@ def _parse(f: Fields, version: int) -> dict[str, Any]:
 PARSERS = {"placement": (PLACEMENT_VERSION, _parse)}
 
 
+def placement_from(spec: Any, net: Any, *, source: str | None = None,
+                   key: str = "placement") -> gis.Placement:
+    """A :class:`gis.Placement` from a study's ``placement`` value.
+
+    Parameters
+    ----------
+    spec : Mapping or None
+        None: :func:`gis.kunming_placement` (the network's centre on central Kunming).
+        ``{origin_x_m, origin_y_m[, scale_m_per_unit, rotation_deg, crs]}``: that placement.
+        ``{lon_deg, lat_deg[, scale_m_per_unit, rotation_deg, crs]}``: the network's centre
+        on that point.
+    net : models.Network
+        The network placed (for the centre).
+    source : str, optional
+        File name for messages.
+    key : str
+        Dotted key of ``spec`` in the file, for messages.
+
+    Returns
+    -------
+    gis.Placement
+
+    Raises
+    ------
+    ScenarioFileError
+        Unknown keys, missing or bad values, or a CRS that is not metric.
+    """
+    if spec is None:
+        return gis.kunming_placement(net)
+    f = Fields(spec, source, key)
+    f.only(["kind", "version", "origin_x_m", "origin_y_m", "lon_deg", "lat_deg",
+            "scale_m_per_unit", "rotation_deg", "crs", "name", "description", "example"])
+    crs = f.text("crs", required=False, default=gis.DEFAULT_CRS)
+    scale = f.number("scale_m_per_unit", required=False, default=1.0, minimum=1e-9)
+    rotation = f.number("rotation_deg", required=False, default=0.0)
+    try:
+        if "origin_x_m" in f.data or "origin_y_m" in f.data:
+            return gis.Placement(f.number("origin_x_m"), f.number("origin_y_m"), scale,
+                                 rotation, crs)
+        if "lon_deg" in f.data or "lat_deg" in f.data:
+            return gis.kunming_placement(
+                net, crs, lon_deg=f.number("lon_deg", minimum=-180, maximum=180),
+                lat_deg=f.number("lat_deg", minimum=-90, maximum=90),
+                scale_m_per_unit=scale, rotation_deg=rotation)
+        return gis.kunming_placement(net, crs, scale_m_per_unit=scale, rotation_deg=rotation)
+    except ValueError as exc:  # pyproj / Placement checks (e.g. a geographic CRS)
+        if isinstance(exc, ScenarioFileError):
+            raise
+        raise f.error("crs", str(exc)) from None
+
+
 def read_placement(path: str | Path, net: Any) -> gis.Placement:
     """Read a placement file and build the :class:`gis.Placement` for ``net``.
 
@@ -48,8 +99,6 @@ def read_placement(path: str | Path, net: Any) -> gis.Placement:
     ScenarioFileError
         Bad file, wrong kind, or a bad value (naming the key).
     """
-    from application.network_run import placement_from
-
     study = read_study(path, PARSERS)
     return placement_from(study.body, net, source=study.source, key="")
 
@@ -63,4 +112,4 @@ def placement_study(placement: gis.Placement, name: str = "") -> Study:
     return Study(kind="placement", version=PLACEMENT_VERSION, name=name, body=body)
 
 
-__all__ = ["PARSERS", "ScenarioFileError", "placement_study", "read_placement"]
+__all__ = ["PARSERS", "ScenarioFileError", "placement_from", "placement_study", "read_placement"]

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 
 from application.files import ScenarioFileError
-from application.network_run import OpenedNetwork, open_network_bytes, placement_from
+from application.network_run import OpenedNetwork, open_network_bytes
 from application.paths import DEMO_NETWORK, DEMO_PLACEMENT, studies_dir
-from application.placement_files import read_placement
+from application.placement_files import placement_from, read_placement
 
 __all__ = ["NetworkSource", "companions", "demo_source", "network_keys",
            "open_source_network", "source_of_study"]

@@ -24,10 +24,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.networks import LOCAL, SHARED_ONLY, WNTR_NETWORKS, available, network_path  # noqa: E402
 from benchmarks.reference import run_wntr_epanet_simulator  # noqa: E402
 from models import load_network  # noqa: E402
 from simulation import NumbaSimulator  # noqa: E402
-from tests.networks import LOCAL, SHARED_ONLY, WNTR_NETWORKS, available, network_path  # noqa: E402
 
 PDA_MIN_M = 0.0
 PDA_REQ_M = 20.0

@@ -59,13 +59,13 @@ MIN_PRESSURE_M = 14.0
 RTOL = 1e-3
 ATOL_M3S = 1e-7
 NETWORKS = {
-    "Net6": None,  # found through tests.networks
+    "Net6": None,  # found through benchmarks.networks
     "bwsn_network2": Path("/work/shared/networks/bwsn_network2.inp"),
 }
 
 
 def network_file(name: str) -> Path | None:
-    from tests.networks import network_path
+    from benchmarks.networks import network_path
 
     try:
         return network_path(name)

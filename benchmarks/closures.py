@@ -25,9 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.networks import LOCAL, SHARED_ONLY, WNTR_NETWORKS, available, network_path  # noqa: E402
 from models import load_network  # noqa: E402
 from simulation import SteadyStateSolver, peak_demand_time_s  # noqa: E402
-from tests.networks import LOCAL, SHARED_ONLY, WNTR_NETWORKS, available, network_path  # noqa: E402
 
 
 def sweep(name: str) -> dict:

@@ -31,11 +31,11 @@ import epanet.toolkit  # noqa: E402,F401  (load order: owa-epanet before WNTR's 
 import numpy as np  # noqa: E402
 import wntr  # noqa: E402
 
+from benchmarks.networks import network_path  # noqa: E402
 from benchmarks.reference import EpanetProject, scratch_dir  # noqa: E402
 from models import load_network  # noqa: E402
 from planning.shutdowns.criticality import ClosureSweeper, criticality  # noqa: E402
 from simulation import peak_demand_time_s  # noqa: E402
-from tests.networks import network_path  # noqa: E402
 
 MIN_PRESSURE_M = 14.0
 BLOCKS = 8

@@ -30,10 +30,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models  # noqa: E402
+from benchmarks.networks import available, network_path  # noqa: E402
 from benchmarks.reference import run_epanet  # noqa: E402
 from planning.leakage import uniform_leakage  # noqa: E402
 from simulation import NumbaSimulator  # noqa: E402
-from tests.networks import available, network_path  # noqa: E402
 
 NETWORKS = ["Net1", "Net3", "ltown_battledim", "ctown_batadal"]
 HEAD_GOAL_M = 0.01

@@ -39,11 +39,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models  # noqa: E402
+from benchmarks.networks import network_path  # noqa: E402
 from benchmarks.reference import EpanetProject  # noqa: E402
 from planning.leakage import uniform_leakage  # noqa: E402
 from simulation import ScenarioRunner  # noqa: E402
 from simulation.scenario import total_leakage_m3  # noqa: E402
-from tests.networks import network_path  # noqa: E402
 
 AREA_MM2_PER_100M = 1.0
 EXPANSION_MM2_PER_M = 0.01

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 try:
+    from benchmarks.networks import network_path
     from benchmarks.reference import (
         EPANET22,
         EPANET23,
@@ -23,9 +24,9 @@ try:
         run_wntr_epanet_simulator,
         run_wntr_simulator,
     )
-    from tests.networks import network_path
 except ModuleNotFoundError:  # run as a script: put the repository root on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.networks import network_path
     from benchmarks.reference import (
         EPANET22,
         EPANET23,
@@ -34,7 +35,6 @@ except ModuleNotFoundError:  # run as a script: put the repository root on the p
         run_wntr_epanet_simulator,
         run_wntr_simulator,
     )
-    from tests.networks import network_path
 
 # (network, duration cap in seconds or None for the INP's own)
 DEFAULT_RUNS = [("Net6", None), ("ltown_battledim", None), ("bwsn_network2", 24 * 3600)]

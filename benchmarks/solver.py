@@ -29,10 +29,10 @@ sys.path.insert(0, str(REPO))
 
 import wntr  # noqa: E402
 
+from benchmarks.networks import network_path  # noqa: E402
 from benchmarks.reference import run_epanet, run_wntr_simulator, timed  # noqa: E402
 from models import load_network  # noqa: E402
 from simulation import NumbaSimulator  # noqa: E402
-from tests.networks import network_path  # noqa: E402
 
 CASES = [("Net6", 24), ("ltown_battledim", None), ("bwsn_network2", 24)]
 

@@ -22,7 +22,6 @@ import pandas as pd
 import shapely
 import wntr
 
-from gis.layers import as_wn
 from gis.placement import DEFAULT_CRS, Placement
 from gis.schema import (
     JUNCTIONS,
@@ -37,6 +36,7 @@ from gis.schema import (
     demand_columns,
     extra_demand_numbers,
 )
+from models import wntr_model
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -313,7 +313,7 @@ def _base_dict(base: Any) -> dict[str, Any]:
         return wntr.network.to_dict(wntr.network.WaterNetworkModel())
     if isinstance(base, Mapping):
         return dict(base)
-    return wntr.network.to_dict(as_wn(base))
+    return wntr.network.to_dict(wntr_model(base))
 
 
 def model_from_layers(

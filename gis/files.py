@@ -28,10 +28,10 @@ import pyogrio
 import wntr
 
 from gis.build import model_from_layers
-from gis.layers import as_wn, network_layers
+from gis.layers import network_layers
 from gis.placement import WEB_CRS, Placement, kunming_placement
 from gis.schema import LAYERS, GisInputError
-from models import replacing, write_bytes_atomic
+from models import replacing, wntr_model, write_bytes_atomic
 
 MODEL_TABLE = "network_model"
 """Name of the attribute table that holds placement and non-spatial model parts."""
@@ -149,7 +149,7 @@ def write_geopackage(
     pathlib.Path
         ``path``.
     """
-    wn = as_wn(net)
+    wn = wntr_model(net)
     placement = kunming_placement(wn) if placement is None else placement
     layers: dict[str, pd.DataFrame] = dict(network_layers(wn, placement))
     for name, layer in (extra_layers or {}).items():
@@ -239,7 +239,7 @@ def write_geojson(
     list[pathlib.Path]
         The files written.
     """
-    wn = as_wn(net)
+    wn = wntr_model(net)
     placement = kunming_placement(wn) if placement is None else placement
     layers = network_layers(wn, placement)
     if crs is not None:

@@ -2,7 +2,7 @@
 
 Exports :func:`network_layers` (all attributes, the editable form), :func:`node_geometry`
 and :func:`link_geometry` (name, type and geometry only; what result layers are built on)
-and :func:`as_wn`. Called by ``gis.results`` and ``gis.files``.
+Called by ``gis.results`` and ``gis.files``.
 
 Attributes come from WNTR's own serialiser (``wntr.network.to_dict``), geometries are built
 here, vectorised with shapely, and placed with a :class:`~gis.placement.Placement`.
@@ -23,33 +23,7 @@ import wntr
 
 from gis.placement import Placement, kunming_placement
 from gis.schema import LAYERS, LINK_LAYERS, NODE_LAYERS, LayerSpec, demand_columns
-
-
-def as_wn(net: Any) -> wntr.network.WaterNetworkModel:
-    """The WaterNetworkModel of ``net``.
-
-    Parameters
-    ----------
-    net : wntr.network.WaterNetworkModel or object with a ``.wn`` attribute
-        E.g. the project's ``models.Network``.
-
-    Returns
-    -------
-    wntr.network.WaterNetworkModel
-
-    Raises
-    ------
-    TypeError
-        If ``net`` is neither.
-    """
-    if isinstance(net, wntr.network.WaterNetworkModel):
-        return net
-    wn = getattr(net, "wn", None)
-    if isinstance(wn, wntr.network.WaterNetworkModel):
-        return wn
-    raise TypeError(
-        f"expected a wntr WaterNetworkModel or an object with a .wn attribute, got {type(net)!r}"
-    )
+from models import wntr_model
 
 
 def _node_xy(wn: wntr.network.WaterNetworkModel, names: list[str]) -> np.ndarray:
@@ -101,7 +75,7 @@ def node_geometry(net: Any, placement: Placement | None = None) -> gpd.GeoDataFr
         Index ``name`` (node names in model order), column ``node_type``
         (``"Junction"``, ``"Tank"``, ``"Reservoir"``), Point geometry in ``placement.crs``.
     """
-    wn = as_wn(net)
+    wn = wntr_model(net)
     placement = _placement(wn, placement)
     names = list(wn.node_name_list)
     kinds = [wn.get_node(n).node_type for n in names]
@@ -127,7 +101,7 @@ def link_geometry(net: Any, placement: Placement | None = None) -> gpd.GeoDataFr
         ``"Pump"``, ``"Valve"``), ``start_node``, ``end_node``; LineString geometry in
         ``placement.crs``.
     """
-    wn = as_wn(net)
+    wn = wntr_model(net)
     placement = _placement(wn, placement)
     names = list(wn.link_name_list)
     links = [wn.get_link(n) for n in names]
@@ -201,7 +175,7 @@ def network_layers(net: Any, placement: Placement | None = None) -> dict[str, gp
         their columns). Index ``name``; columns as in :mod:`gis.schema`, SI units
         (``elevation_m``, ``base_demand_m3s``, ``length_m``, ``diameter_m``, ...).
     """
-    wn = as_wn(net)
+    wn = wntr_model(net)
     placement = _placement(wn, placement)
     as_dict = wntr.network.to_dict(wn)
     layers: dict[str, gpd.GeoDataFrame] = {}

@@ -32,6 +32,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from models import wntr_model
+
 DEFAULT_CRS = "EPSG:4543"
 """CGCS2000 / 3-degree Gauss-Kruger CM 102E: the default metric CRS for Kunming."""
 UTM_48N = "EPSG:32648"
@@ -213,11 +215,9 @@ def kunming_placement(
     -------
     Placement
     """
-    from gis.layers import as_wn  # local: layers imports this module
-
     target = metric_crs(crs)
     anchor_x_m, anchor_y_m = _from_lonlat(target.to_string()).transform(lon_deg, lat_deg)
-    centroid = np.array(model_centroid(as_wn(net)))
+    centroid = np.array(model_centroid(wntr_model(net)))
     unrooted = Placement(0.0, 0.0, scale_m_per_unit, rotation_deg, target.to_string())
     shift = unrooted.to_target(centroid)[0]
     return Placement(

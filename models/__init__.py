@@ -15,7 +15,7 @@ Public API:
 from models.atomic import replacing, write_atomic, write_bytes_atomic
 from models.errors import NetworkInputError, PlannerError
 from models.inp_io import load_network, write_inp
-from models.network import Network
+from models.network import Network, wntr_model
 
 __all__ = [
     "Network",
@@ -26,4 +26,5 @@ __all__ = [
     "write_atomic",
     "write_bytes_atomic",
     "write_inp",
+    "wntr_model",
 ]

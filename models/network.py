@@ -17,6 +17,33 @@ import wntr
 LEAKAGE_COLUMNS = ("leak_area_mm2_per_100m", "leak_expansion_mm2_per_m")
 
 
+def wntr_model(net) -> wntr.network.WaterNetworkModel:
+    """The WNTR model of ``net``: the project's one accessor for "Network or WNTR model".
+
+    Parameters
+    ----------
+    net : models.Network or wntr.network.WaterNetworkModel
+        Or any object with a ``.wn`` WaterNetworkModel.
+
+    Returns
+    -------
+    wntr.network.WaterNetworkModel
+
+    Raises
+    ------
+    TypeError
+        If ``net`` is neither.
+    """
+    if isinstance(net, wntr.network.WaterNetworkModel):
+        return net
+    wn = getattr(net, "wn", None)
+    if isinstance(wn, wntr.network.WaterNetworkModel):
+        return wn
+    raise TypeError(
+        f"expected a wntr WaterNetworkModel or an object with a .wn attribute, got {type(net)!r}"
+    )
+
+
 def empty_leakage_table() -> pd.DataFrame:
     """An empty pipe-leakage table with the right index name, columns and dtypes.
 

@@ -21,7 +21,7 @@ import queue
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,9 +35,6 @@ from .kernels.state import copy_state, new_state
 from .kernels.structs import pack_state
 from .results import ReadOnlyArrays
 from .units import MPERFT
-
-if TYPE_CHECKING:
-    from .steady import SteadyStateSolver
 
 START_MODES = {"cold": 0, "flows": 1, "previous": 2}
 CHUNK = 64  # junctions per task (neighbours in breadth-first order)
@@ -123,14 +120,14 @@ class ExtraDemandResult(ReadOnlyArrays):
         }, index=pd.Index(list(self.node_names), name="node", dtype=object))
 
 
-def _junction(solver: SteadyStateSolver, node) -> int:
+def _junction(solver, node) -> int:
     i = int(node) if isinstance(node, (int, np.integer)) else solver.node_index(node)
     if not 0 <= i < solver.compiled.net.nj:
         raise ValueError(f"{node!r} is not a junction")
     return i
 
 
-def _protected_mask(solver: SteadyStateSolver, protected, pmin_m: float) -> np.ndarray:
+def _protected_mask(solver, protected, pmin_m: float) -> np.ndarray:
     nj = solver.compiled.net.nj
     base = solver.base
     if protected is None:
@@ -147,7 +144,7 @@ def _protected_mask(solver: SteadyStateSolver, protected, pmin_m: float) -> np.n
     return mask
 
 
-def _cached(solver: SteadyStateSolver, key: str, make):
+def _cached(solver, key: str, make):
     """A per-solver cache (start states, breadth-first ranks): built once, read-only."""
     cache = solver._extra_demand_cache
     if key not in cache:
@@ -155,7 +152,7 @@ def _cached(solver: SteadyStateSolver, key: str, make):
     return cache[key]
 
 
-def _start_states(solver: SteadyStateSolver, start: str):
+def _start_states(solver, start: str):
     """(state every solve starts from, EPANET's initial state) for ``start``."""
     c = solver.compiled
 
@@ -177,7 +174,7 @@ def _start_states(solver: SteadyStateSolver, start: str):
     return _cached(solver, "flows", flows), cold_state
 
 
-def _bfs_rank(solver: SteadyStateSolver) -> np.ndarray:
+def _bfs_rank(solver) -> np.ndarray:
     """Rank of every node in breadth-first order over the network graph (all components)."""
     def make():
         net = solver.compiled.net
@@ -198,7 +195,7 @@ def _bfs_rank(solver: SteadyStateSolver) -> np.ndarray:
     return _cached(solver, "bfs_rank", make)
 
 
-def max_extra_demand(solver: SteadyStateSolver, nodes: Iterable | None, min_pressure_m: float,
+def max_extra_demand(solver, nodes: Iterable | None, min_pressure_m: float,
                      *, protected=None, rtol: float = 1e-3, atol_m3s: float = 1e-7,
                      q_max_m3s: float = 10.0, start: str = "cold",
                      threads: int = 2) -> ExtraDemandResult:

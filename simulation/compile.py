@@ -20,6 +20,8 @@ import pandas as pd
 import wntr
 from wntr.epanet.util import HydParam
 
+from models.network import wntr_model
+
 from .kernels import constants as C
 from .kernels.eps import static_leak_coefficients
 from .units import UnitSystem
@@ -749,7 +751,7 @@ def peak_demand_time_s(net, horizon_s: int = 86400) -> int:
         Seconds from the model's start (the ``time_s`` of ``SteadyStateSolver``).
     """
     cn = net if isinstance(net, CompiledNetwork) else compile_network(
-        getattr(net, "wn", net), getattr(net, "pipe_leakage", None))
+        wntr_model(net), getattr(net, "pipe_leakage", None))
     pstep = max(int(cn.opt.pstep), 1)
     first = (pstep - cn.opt.pstart % pstep) % pstep or pstep
     times = np.array([0, *range(first, max(int(horizon_s), 1), pstep)], dtype=np.int64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.network import wntr_model
+
 from .compile import CompiledNetwork, compile_network
 from .kernels.run import D_ERR, D_TIME, run_eps
 from .kernels.state import new_state
@@ -13,7 +15,7 @@ from .results import ConvergenceError, SimulationResults, build_results
 
 def model_parts(net):
     """(wntr model, pipe leakage table or None) from a Network or a bare WNTR model."""
-    wn = getattr(net, "wn", net)
+    wn = wntr_model(net)
     leakage = getattr(net, "pipe_leakage", None)
     return wn, leakage
 

@@ -17,6 +17,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from models.network import wntr_model
+
 from .capacity import ExtraDemandResult, max_extra_demand
 from .compile import CompiledNetwork, compile_network
 from .kernels import constants as C
@@ -121,7 +123,7 @@ class SteadyStateSolver:
         if isinstance(net, CompiledNetwork):
             cn, wn = net, None
         else:
-            wn = getattr(net, "wn", net)
+            wn = wntr_model(net)
             cn = compile_network(wn, getattr(net, "pipe_leakage", None))
         u = cn.units
         opt = cn.opt

@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 
 from application import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
 from application import DEMO_REGISTRY as DEMO_DATA
+from benchmarks.networks import network_path
 from planning.shutdowns import OutageLog, OutageRecord
-from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]
 NET1 = network_path("Net1")

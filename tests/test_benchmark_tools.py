@@ -11,6 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from benchmarks.networks import network_path
 from benchmarks.reference import (
     EPANET22,
     EPANET23,
@@ -28,7 +29,6 @@ from benchmarks.synthetic_network import (
     peak_hour_s,
     write_synthetic_inp,
 )
-from tests.networks import network_path
 
 # owa-epanet's SWIG module links libepanet2.so by SONAME, and WNTR's EPANET 2.2 library carries
 # the same SONAME: once these tests have loaded WNTR's, ``import epanet.toolkit`` in this process

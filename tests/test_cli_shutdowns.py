@@ -16,6 +16,7 @@ import pytest
 
 from application import DEMO_DIR, load_study, open_study_network
 from application.cli import main
+from benchmarks.networks import network_path
 from planning.shutdowns import (
     Job,
     Policy,
@@ -24,7 +25,6 @@ from planning.shutdowns import (
     read_customers,
     read_valve_layer,
 )
-from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = DEMO_DIR / "shutdown_jobs.yaml"

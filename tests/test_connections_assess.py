@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.networks import network_path
 from gis import kunming_placement
 from models import load_network
 from planning.connections import (
@@ -14,7 +15,6 @@ from planning.connections import (
     assess,
     spare_capacity,
 )
-from tests.networks import network_path
 
 
 def signature(wn) -> tuple:
@@ -158,8 +158,8 @@ def test_policy_parameters_change_the_verdict(net3):
 
 
 def test_demo_batch(net3):
+    from benchmarks.networks import REPO
     from planning.connections import Ledger, assess_batch, load_holidays
-    from tests.networks import REPO
 
     net, placement = net3
     folder = REPO / "scenarios" / "connections"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import wntr
 
+from benchmarks.networks import network_path
 from models import load_network
 from planning.connections import (
     ConnectionInputError,
@@ -20,7 +21,6 @@ from planning.connections import (
     spare_capacity,
     spare_capacity_map,
 )
-from tests.networks import network_path
 
 PMIN = 14.0
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.networks import network_path
 from gis import kunming_placement
 from models import load_network
 from planning.connections import (
@@ -20,7 +21,6 @@ from planning.connections import (
     assess_batch,
     read_applications,
 )
-from tests.networks import network_path
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.networks import REPO, network_path
 from gis import kunming_placement
 from models import load_network
 from planning.connections import (
@@ -27,7 +28,6 @@ from planning.connections import (
     service_terms,
     spare_capacity_map,
 )
-from tests.networks import REPO, network_path
 
 HOLIDAYS = REPO / "scenarios" / "connections" / "holidays_2025.csv"
 

@@ -17,8 +17,8 @@ import wntr
 from shapely.geometry import LineString, Point
 
 import gis
+from benchmarks.networks import network_path
 from gis.files import MODEL_TABLE
-from tests.networks import network_path
 
 
 def _net3() -> wntr.network.WaterNetworkModel:

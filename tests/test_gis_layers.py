@@ -8,7 +8,7 @@ import shapely
 import wntr
 
 import gis
-from tests.networks import network_path
+from benchmarks.networks import network_path
 
 LAYER_TYPES = {
     "junctions": "Junction",

@@ -8,8 +8,8 @@ import pytest
 import wntr
 
 import gis
+from benchmarks.networks import network_path
 from gis.placement import KUNMING_LAT_DEG, KUNMING_LON_DEG, model_centroid
-from tests.networks import network_path
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import wntr
 from shapely.geometry import Point, box
 
 import gis
-from tests.networks import network_path
+from benchmarks.networks import network_path
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import models
+from benchmarks.networks import network_path
 from planning.leakage import (
     NETWORK,
     cjj92_table,
@@ -20,7 +21,6 @@ from planning.leakage import (
 from planning.leakage.balance import volume_weights_s
 from simulation import NumbaSimulator
 from simulation.scenario import total_leakage_m3
-from tests.networks import network_path
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 
 import models
 from application.cli import main as planning_main
+from benchmarks.networks import network_path
 from planning.leakage import (
     LTOWN_LEAKS,
     LTOWN_NETWORK,
@@ -20,7 +21,6 @@ from planning.leakage import (
     read_battledim_leaks,
 )
 from simulation import NumbaSimulator
-from tests.networks import network_path
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_leak_list(leaks):
 
 
 def test_configuration_files_read_too():
-    from tests.networks import DATA
+    from benchmarks.networks import DATA
 
     config = read_battledim_leaks(DATA / "ltown_leaks" / "dataset_configuration_evaluation_2019.yalm")
     assert len(config) == 23

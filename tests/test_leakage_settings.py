@@ -7,6 +7,7 @@ import pytest
 
 import gis
 import models
+from benchmarks.networks import network_path
 from planning.leakage import (
     UNZONED,
     LeakageInputError,
@@ -19,7 +20,6 @@ from planning.leakage import (
     zones_from_nodes,
     zones_from_pipes,
 )
-from tests.networks import network_path
 
 AREA, EXP = "leak_area_mm2_per_100m", "leak_expansion_mm2_per_m"
 # Net1: pump 9 from reservoir 9 to junction 10; tank 2 on pipe 110.

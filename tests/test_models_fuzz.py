@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.networks import WNTR_LIBRARY
 from models import Network, NetworkInputError, load_network
-from tests.networks import WNTR_LIBRARY
 
 RULES_AND_LEAKAGE = """[JUNCTIONS]
 J1 10 1 PAT

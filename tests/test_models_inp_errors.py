@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.networks import WNTR_LIBRARY
 from models import NetworkInputError, load_network
-from tests.networks import WNTR_LIBRARY
 
 NET1 = WNTR_LIBRARY / "Net1.inp"
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import wntr
 
+from benchmarks.networks import WNTR_LIBRARY
 from models import Network, load_network, write_inp
-from tests.networks import WNTR_LIBRARY
 
 M_PER_FT = 0.3048
 MM_PER_IN = 25.4

@@ -7,8 +7,8 @@ import pytest
 import wntr
 from wntr.network.controls import SimTimeCondition, TimeOfDayCondition
 
+from benchmarks.networks import LOCAL, WNTR_LIBRARY, WNTR_NETWORKS, available, network_path
 from models import Network, load_network, write_inp
-from tests.networks import LOCAL, WNTR_LIBRARY, WNTR_NETWORKS, available, network_path
 
 NETWORKS = available(WNTR_NETWORKS + LOCAL)
 NET1 = WNTR_LIBRARY / "Net1.inp"

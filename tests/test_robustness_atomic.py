@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.networks import REPO, network_path
+from benchmarks.networks import REPO, network_path
 
 WRITERS = {
     "study": """

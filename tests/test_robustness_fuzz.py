@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.networks import WNTR_LIBRARY
 from models import Network, NetworkInputError, load_network
 from simulation import ConvergenceError, NumbaSimulator
-from tests.networks import WNTR_LIBRARY
 from tests.test_models_fuzz import NASTY, RULES_AND_LEAKAGE, mutate
 
 SEEDS = [(WNTR_LIBRARY / "Net1.inp").read_text(), (WNTR_LIBRARY / "Net3.inp").read_text(),

@@ -20,6 +20,7 @@ import pytest
 import shapely
 
 from application import DEMO_REGISTRY as DEMO_DATA
+from benchmarks.networks import network_path
 from models import load_network
 from planning.capacity import RegistryError, load_registry
 from planning.connections import (
@@ -50,7 +51,6 @@ from planning.shutdowns import (
     synthetic_valve_layer,
     valve_points,
 )
-from tests.networks import network_path
 
 LATIN1 = "Caf\xe9".encode("latin-1")  # 0xe9: not UTF-8
 

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.networks import network_path
 from models import load_network
 from planning.shutdowns import ShutdownInputError, closure_sweep, criticality
 from planning.shutdowns.criticality import ClosureSweeper
 from simulation import peak_demand_time_s
-from tests.networks import network_path
 
 
 def _screened_vs_full(name):

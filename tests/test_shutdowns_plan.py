@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import wntr
 
+from benchmarks.networks import network_path
 from models import load_network
 from planning.shutdowns import (
     Job,
@@ -20,7 +21,6 @@ from planning.shutdowns import (
     synthetic_valve_layer,
 )
 from planning.shutdowns.notice import NOTICE_COLUMNS
-from tests.networks import network_path
 
 NOW = datetime(2024, 3, 4, 9, 20)  # Monday morning
 

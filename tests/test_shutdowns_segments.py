@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import wntr
 
+from benchmarks.networks import network_path
 from models import load_network
 from planning.shutdowns import (
     ShutdownInputError,
@@ -18,7 +19,6 @@ from planning.shutdowns import (
     segments,
     synthetic_valve_layer,
 )
-from tests.networks import network_path
 
 NETS = ["Net3", "ltown_battledim"]
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pytest
 
+from benchmarks.networks import network_path
 from models import load_network
 from planning.shutdowns import Policy, customers_per_node, isolate, segment_map
 from planning.shutdowns.study import study_clock, study_model
@@ -18,7 +19,6 @@ from planning.shutdowns.window import (
     earliest_start,
     score_starts,
 )
-from tests.networks import network_path
 
 NOW = datetime(2024, 3, 4, 0, 0)  # a Monday
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.networks import network_path
 from models import load_network
 from simulation import NumbaSimulator
-from tests.networks import network_path
 from tests.reference import epanet22, head_errors, set_pda
 
 SMALL = [("Net1", None), ("Net2", None), ("Net3", None), ("ky4", None), ("kl", None)]

@@ -10,8 +10,8 @@ import pytest
 import wntr
 from wntr.network.controls import Control, ControlAction, SimTimeCondition
 
+from benchmarks.networks import network_path
 from simulation import BranchCosts, NumbaSimulator, closure_branches, compile_network
-from tests.networks import network_path
 
 H = 3600
 # Net3, pipe 173 isolated with two valves left out (N-2): the cut-off area depends on the

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.networks import network_path
 from models import load_network
 from simulation import ExtraDemandResult, SteadyStateSolver, peak_demand_time_s
-from tests.networks import network_path
 
 PMIN = 14.0
 NODES = ["15", "219", "193", "60", "121"]

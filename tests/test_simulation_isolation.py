@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import wntr
 
+from benchmarks.networks import network_path
 from models import load_network
 from simulation import NumbaSimulator
-from tests.networks import network_path
 from tests.reference import epanet22, head_errors, set_pda
 
 

@@ -7,13 +7,13 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import wntr
 
+from benchmarks.networks import network_path
 from simulation import NumbaSimulator
 from simulation.compile import NetArrays, Options, SparseStructure
 from simulation.controls import ControlArrays, RuleArrays
 from simulation.kernels import structs
 from simulation.kernels.linalg import build_structure, ldl_numeric, ldl_solve
 from simulation.kernels.state import State
-from tests.networks import network_path
 
 
 def _random_network(n, extra, seed):

@@ -14,9 +14,9 @@ import pytest
 import wntr
 
 from benchmarks.leakage_accuracy import epanet23_node_results
+from benchmarks.networks import network_path
 from models import Network, load_network
 from simulation import NumbaSimulator
-from tests.networks import network_path
 
 
 def _with_leakage(name, hours, area=1.0, expansion=0.01):

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import wntr
 
+from benchmarks.networks import network_path
 from models import load_network
 from simulation import SteadyStateSolver, compile_network
-from tests.networks import network_path
 from tests.reference import epanet22
 
 

@@ -52,6 +52,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from models import wntr_model
 from simulation import (
     ExtraDemandResult,
     SteadyStateSolver,
@@ -159,7 +160,7 @@ class SpareCapacity:
                  q_max_m3s: float = DEFAULT_QMAX_M3S, start: str = "cold"):
         if not (math.isfinite(min_pressure_m) and min_pressure_m >= 0):
             raise ConnectionInputError("min_pressure_m", f"must be >= 0, got {min_pressure_m!r}")
-        wn = getattr(net, "wn", net)
+        wn = wntr_model(net)
         compiled = compile_network(wn, getattr(net, "pipe_leakage", None))  # compiled once
         self.time_s = peak_demand_time_s(compiled) if time_s is None else int(time_s)
         self.min_pressure_m = float(min_pressure_m)
@@ -313,7 +314,7 @@ def spare_capacity_map(net, min_pressure_m: float = 14.0, time_s: int | None = N
     if ledger is not None:
         work, added = committed_network(net, ledger, placement, policy)
     table = SpareCapacity(work, min_pressure_m, time_s, rtol=rtol).table(nodes, threads)
-    wn = getattr(work, "wn", work)
+    wn = wntr_model(work)
     xy = np.array([wn.get_node(n).coordinates for n in table.index], dtype=float).reshape(-1, 2)
     placed = placement.to_target(xy) if len(xy) else np.zeros((0, 2))
     table["x_m"] = placed[:, 0]

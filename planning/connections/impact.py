@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from models import wntr_model
 from simulation import NumbaSimulator
 
 from .application import METER_Q3_M3H, Application
@@ -247,7 +248,7 @@ class ConnectionStudy:
             return
         p = self.policy
         work, added, tapper = _committed(self.net, self.ledger, self.placement, p)
-        wn = getattr(work, "wn", work)
+        wn = wntr_model(work)
         t = wn.options.time
         t.duration = p.duration_s
         t.report_start = 0

@@ -30,6 +30,8 @@ import numpy as np
 import shapely
 import wntr
 
+from models import wntr_model
+
 from .application import Application
 from .errors import ConnectionInputError
 from .policy import Policy
@@ -489,7 +491,7 @@ def _committed(net, ledger, placement, policy: Policy, include_connected: bool =
     import copy as _copy
 
     work = net.copy() if hasattr(net, "copy") and hasattr(net, "wn") else _copy.deepcopy(net)
-    wn = getattr(work, "wn", work)
+    wn = wntr_model(work)
     tapper = Tapper(wn, placement, policy)
     added: dict[str, str] = {}
     apps = [] if ledger is None else ledger.committed(include_connected=include_connected)

@@ -30,15 +30,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models import wntr_model as _wn
+
 from .zones import Zones, single_zone
 
 NETWORK = "(network)"
 """Row label of the whole network in the tables of this module."""
 SECONDS_PER_DAY = 86400.0
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 def volume_weights_s(times_s, start_s: float | None = None,

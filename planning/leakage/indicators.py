@@ -24,13 +24,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from models import wntr_model as _wn
+
 from .balance import NETWORK, volume_weights_s, water_balance
 from .cjj92 import MIN_DIAMETER_M, MPA_PER_M, Cjj92Inputs, cjj92_assess
 from .zones import Zones, single_zone
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 def dn75_length_km(net, zones: Zones | None = None,

@@ -39,16 +39,13 @@ import numpy as np
 import pandas as pd
 
 import models
+from models import wntr_model as _wn
 from simulation import ScenarioRunner
 
 from .balance import SECONDS_PER_DAY, volume_weights_s
 from .errors import LeakageInputError
 
 DAYS_PER_YEAR = 365.0
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 import models
+from models import wntr_model
 from models.network import LEAKAGE_COLUMNS
 
 from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
@@ -205,7 +206,7 @@ def apply_leakage(net, rules: Iterable[LeakageRule], zones: Zones | None = None,
         zone, zone rules without zones, a pipe or zone set twice. Nothing is applied.
     """
     rules = list(rules)
-    wn = getattr(net, "wn", net)
+    wn = wntr_model(net)
     values = _pipe_values(rules, wn, zones)
     out = _as_network(net)
     table = models.network.empty_leakage_table() if replace else out.pipe_leakage.copy()

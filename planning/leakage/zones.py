@@ -27,6 +27,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from models import wntr_model as _wn
+
 from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
 from .errors import LeakageInputError, file_error
 
@@ -34,10 +36,6 @@ UNZONED = "(unzoned)"
 """Zone label of nodes and pipes that have none."""
 
 _NODE_LAYERS = ("junctions", "reservoirs", "tanks")
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models import wntr_model
 from simulation import SteadyStateSolver, peak_demand_time_s
 from simulation import codes as C
 
@@ -97,7 +98,7 @@ class ClosureSweeper:
 
     def __init__(self, net, time_s, min_pressure_m, no_water_pressure_m, required_m,
                  pexp=0.5):
-        self.wn = getattr(net, "wn", net)
+        self.wn = wntr_model(net)
         self.min_pressure_m = float(min_pressure_m)
         self.pmin_m = float(no_water_pressure_m)
         self.preq_m = float(required_m)
@@ -250,7 +251,7 @@ def closure_sweep(net, pipes=None, *, time_s: int | None = None, min_pressure_m:
     ClosureSweep
     """
     net = _load(net)
-    wn = getattr(net, "wn", net)
+    wn = wntr_model(net)
     pipes = _pipes(wn, pipes)
     t = peak_demand_time_s(net) if time_s is None else int(time_s)
     req = min_pressure_m if required_pressure_m is None else required_pressure_m
@@ -292,7 +293,7 @@ def criticality(net, pipes=None, *, time_s: int | None = None, min_pressure_m: f
     """
     source = net  # a path goes to the workers as it is: each loads the file itself
     net = _load(net)
-    wn = getattr(net, "wn", net)
+    wn = wntr_model(net)
     pipes = _pipes(wn, pipes)
     t = peak_demand_time_s(net) if time_s is None else int(time_s)
     req = min_pressure_m if required_pressure_m is None else required_pressure_m

@@ -22,15 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models import wntr_model as _wn
+
 from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
 
 DEFAULT_USE_M3_PER_ACCOUNT_DAY = 0.5
 """Average water use of one (residential) account, m3/d, when billing data are absent."""
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 def _demand_terms(wn):

@@ -21,6 +21,8 @@ from numbers import Real
 
 import pandas as pd
 
+from models import wntr_model
+
 from .customers import customers_per_node
 from .emergency import EmergencyPlan, emergency_plan
 from .errors import ShutdownInputError
@@ -208,7 +210,7 @@ def plan_job(net, job: Job, valve_layer: pd.DataFrame | None = None,
     policy = policy or Policy()
     now = (now or datetime.now()).replace(microsecond=0)
     layer = _layer(net, valve_layer)
-    if job.pipe not in getattr(net, "wn", net).link_name_list:
+    if job.pipe not in wntr_model(net).link_name_list:
         raise ShutdownInputError("job", None, "pipe", f"no pipe {job.pipe!r} in the network",
                                  missing=(job.pipe,))
     dur_s = _job_seconds(job.duration_h)
@@ -225,7 +227,7 @@ def plan_job(net, job: Job, valve_layer: pd.DataFrame | None = None,
     cands = candidate_starts(clock, now, dur_s, policy, job.not_before)
     first = earliest_start(now, policy, job.not_before)
     todo = cands if all_starts else cands[cands["permitted"]]
-    name = getattr(getattr(net, "wn", net), "name", "") or ""
+    name = getattr(wntr_model(net), "name", "") or ""
     if todo.empty:
         windows = score_starts(None, cands, iso.closed_links, dur_s, cust, policy)
         return JobPlan(job, policy, now, True, iso, windows, first, None,
@@ -266,7 +268,7 @@ def burst(net, pipe: str, time: datetime, valve_layer: pd.DataFrame | None = Non
     """
     policy = policy or Policy()
     layer = _layer(net, valve_layer)
-    if pipe not in getattr(net, "wn", net).link_name_list:
+    if pipe not in wntr_model(net).link_name_list:
         raise ShutdownInputError("burst", None, "pipe", f"no pipe {pipe!r} in the network",
                                  missing=(pipe,))
     dur_s = _job_seconds(repair_h)
@@ -288,6 +290,6 @@ def burst(net, pipe: str, time: datetime, valve_layer: pd.DataFrame | None = Non
     notice = notice_list(imp, job.job_id, t0, t0 + timedelta(seconds=dur_s), t0,
                          planned=False)
     emerg = emergency_plan(wn, clock, iso, imp, policy, 0, dur_s)
-    name = getattr(getattr(net, "wn", net), "name", "") or ""
+    name = getattr(wntr_model(net), "name", "") or ""
     return JobPlan(job, policy, t0, False, iso, windows, t0, imp, notice, emerg,
                    _checks(False, policy, iso, windows, imp, emerg, t0, t0), name)

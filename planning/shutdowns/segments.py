@@ -28,6 +28,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from models import wntr_model as _wn
+
 from .errors import ShutdownInputError
 
 
@@ -73,10 +75,6 @@ class SegmentMap:
         idx = pd.RangeIndex(1, self.n_segments + 1, name="segment")
         return pd.DataFrame({"nodes": nodes.reindex(idx, fill_value=0),
                              "links": links.reindex(idx, fill_value=0)})
-
-
-def _wn(net):
-    return getattr(net, "wn", net)
 
 
 def _link_ends(wn):

@@ -30,6 +30,7 @@ import pandas as pd
 import wntr
 from wntr.network.controls import Control, ControlAction, SimTimeCondition
 
+from models import wntr_model
 from simulation import NumbaSimulator
 
 from .customers import required_demand_m3s
@@ -87,7 +88,7 @@ def study_clock(net, now: datetime, step_s: int = 3600, model_start_weekday: int
     model_start_weekday : int
         Weekday of the model's time 0 (0 = Monday).
     """
-    wn = getattr(net, "wn", net)
+    wn = wntr_model(net)
     t0 = floor_to_step(now, step_s)
     midnight = t0.replace(hour=0, minute=0, second=0, microsecond=0)
     tod = int((t0 - midnight).total_seconds())
@@ -117,7 +118,7 @@ def study_model(net, clock: StudyClock, duration_s: int, policy: Policy, *,
     -------
     wntr.network.WaterNetworkModel
     """
-    wn = copy.deepcopy(getattr(net, "wn", net))
+    wn = copy.deepcopy(wntr_model(net))
     t = wn.options.time
     t.duration = int(duration_s)
     t.pattern_start = int(clock.pattern_start_s)

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models import wntr_model as _as_wn
+
 from ..inputfiles import InputFileError, gis_layer_names, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
 
@@ -37,10 +39,6 @@ VALVE_COLUMNS = ("link", "node", "operable", "synthetic")
 
 _TRUE = {"1", "true", "t", "yes", "y", "operable", "ok", "open"}
 _FALSE = {"0", "false", "f", "no", "n", "inoperable", "seized", "broken"}
-
-
-def _as_wn(net):
-    return getattr(net, "wn", net)
 
 
 def _parse_bool(value, source, row, field):

@@ -1,4 +1,7 @@
-"""Where test and benchmark networks live (one place for fixture paths)."""
+"""Where test and benchmark networks live (one place for fixture paths).
+
+In benchmarks/ (not tests/) so that benchmarks never import tests: tests import benchmarks.
+"""
 
 from __future__ import annotations
 
