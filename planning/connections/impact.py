@@ -11,8 +11,8 @@ How an application is judged
 A private copy of the network (with the ledger's approved-but-not-connected applications
 connected) runs for ``Policy.duration_s`` (24 h) with pressure-driven demand
 (``Policy.pda_*``) from the model's start, tanks at their initial levels. The application is
-connected to that copy (see :mod:`.tap`), the run repeated, and the connection taken out
-again. Then:
+connected to a copy of that copy (see :mod:`.tap`; a new tap is a topology change) and
+the run repeated; the working copy is never edited. Then:
 
 ``fail``
     the customer's pressure falls below its required head (storeys) at some report time; or
@@ -30,6 +30,7 @@ again. Then:
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -308,12 +309,11 @@ class ConnectionStudy:
                     "application_id", "this application is already approved in the ledger "
                     "and part of the network", application_id=app.application_id)
             tap = self._tapper.locate(wn, app)
-            conn = connect(wn, app, tap, p, self.placement, self._tapper)
-            try:
-                new = _run(self._work, p.duration_s)
-            finally:
-                conn.undo(wn)
-                self._tapper_check(conn)
+            # The connection is a topology change (a tap, a service line): it goes into a
+            # copy of the working network, compiled once; the working network stays as is.
+            trial = copy.deepcopy(self._work)
+            conn = connect(wntr_model(trial), app, tap, p, self.placement, self._tapper.fork())
+            new = _run(trial, p.duration_s)
             cap_node, cap = self._capacity_near(tap)
             judged = self._judge(app, tap, conn, new, cap_node, cap, 0.0)
         return replace(judged, elapsed_s=time.perf_counter() - t0)
@@ -338,16 +338,6 @@ class ConnectionStudy:
             return node, self._capacity.at(node)
         except Exception:  # a failed base solve: report NaN, keep the assessment
             return node, float("nan")
-
-    def _tapper_check(self, conn) -> None:
-        leftover = set(conn.added_nodes) & set(self._wn.node_name_list)
-        if leftover:  # never expected: rebuild rather than keep a corrupted copy
-            self._revision = None
-
-    def assess_many(self, apps) -> list[Assessment]:
-        """Assess applications one by one (each against the network and the ledger, not
-        against each other)."""
-        return [self.assess(a) for a in apps]
 
     # ---- judging -----------------------------------------------------------------------------
     def _judge(self, app, tap, conn, new: _Run, cap_node: str, cap: float,

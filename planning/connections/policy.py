@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.standards import MIN_SERVICE_HEAD_M
+
 from ..inputfiles import InputFileError, read_text
 from .application import Application
 from .errors import ConnectionInputError
@@ -207,7 +209,7 @@ class Policy:
         Working days (Mon-Fri; holidays as a parameter).
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_HEAD_M
     pda_minimum_pressure_m: float = 0.0
     pda_required_pressure_m: float | None = None
     pda_exponent: float = 0.5

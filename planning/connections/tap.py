@@ -23,6 +23,7 @@ point is split again.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -224,6 +225,13 @@ class Tapper:
             else:
                 out.append((f0, f1, name))
         self._pieces[pipe] = out
+
+    def fork(self) -> Tapper:
+        """A copy sharing this index, with its own record of splits: for a trial connection
+        on a copy of the model, so that this one never has to be restored."""
+        other = copy.copy(self)
+        other._pieces = {pipe: list(pieces) for pipe, pieces in self._pieces.items()}
+        return other
 
     def unregister_split(self, pipe: str, new_piece: str) -> None:
         """Undo :meth:`register_split`."""
