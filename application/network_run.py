@@ -37,10 +37,11 @@ from application.files import (
 from application.placement_files import placement_from, read_placement
 from gis.layers import node_geometry
 from gis.schema import LAYERS
+from simulation.standards import MIN_SERVICE_HEAD_M
 
 NETWORK_SUFFIXES = (".inp", ".gpkg")
 """File types a network can be opened from."""
-SERVICE_PRESSURE_M = 14.0
+SERVICE_PRESSURE_M = MIN_SERVICE_HEAD_M
 """Default minimum service pressure head (m): 0.14 MPa at network extremities (CJ/T 316-2009
 §6.2, now GB/T 32063-2015; medium-high confidence; a parameter of every run)."""
 NETWORK_RUN_VERSION = 1
@@ -340,13 +341,15 @@ def network_simulator(opened: OpenedNetwork,
                       settings: NetworkRunSettings | None = None) -> simulation.NumbaSimulator:
     """The compiled solver for a network (with the settings' duration, if it overrides it).
 
-    The network is copied before a duration is changed, so ``opened`` is never modified.
+    The run length is a scenario of the compiled network (:func:`simulation.with_scenario`):
+    ``opened`` is never copied or modified.
     """
-    net = opened.net
+    simulator = simulation.NumbaSimulator(opened.net)
     if settings is not None and settings.duration_h is not None:
-        net = net.copy()
-        net.wn.options.time.duration = int(round(settings.duration_h * 3600))
-    return simulation.NumbaSimulator(net)
+        duration_s = int(round(settings.duration_h * 3600))
+        return simulation.NumbaSimulator(simulation.with_scenario(
+            simulator.compiled, simulation.Scenario(duration_s=duration_s)))
+    return simulator
 
 
 def run_network(opened: OpenedNetwork, settings: NetworkRunSettings | None = None,

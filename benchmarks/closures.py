@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.networks import LOCAL, SHARED_ONLY, WNTR_NETWORKS, available, network_path  # noqa: E402
 from models import load_network  # noqa: E402
-from simulation import SteadyStateSolver, peak_demand_time_s  # noqa: E402
+from simulation import PdaSettings, SteadyStateSolver, peak_demand_time_s  # noqa: E402
 
 
 def sweep(name: str) -> dict:
@@ -35,8 +35,7 @@ def sweep(name: str) -> dict:
     wn = net.wn
     t = peak_demand_time_s(net)
     t0 = time.perf_counter()
-    solver = SteadyStateSolver(net, time_s=t, demand_model="PDA", minimum_pressure_m=0.0,
-                               required_pressure_m=14.0)
+    solver = SteadyStateSolver(net, time_s=t, pda=PdaSettings(0.0, 14.0, None))
     r = solver.sweep_closures(wn.pipe_name_list, 14.0)
     uns, err, its = r.unsupplied, r.error_code, r.iterations
     wall = time.perf_counter() - t0

@@ -21,6 +21,11 @@ closure_branches, BranchCosts
 compile_network, CompiledNetwork
 peak_demand_time_s, total_demand_m3s
     Demand profile helpers (the hour of peak demand for snapshot studies).
+Scenario, LinkClosure, PdaSettings, with_scenario, run_scenario
+    What-ifs as inputs to a compiled network (run length, link closures over time
+    windows) and the one pressure-driven-demand settings value; the model is never edited.
+MIN_SERVICE_HEAD_M
+    The minimum service pressure head, m (0.14 MPa, CJ/T 316-2009): every default threshold.
 
 Public submodules (import them by name): ``simulation.linalg`` (the core's sparse LDL^T,
 for linearised networks) and ``simulation.codes`` (link status codes of solver states).
@@ -33,7 +38,9 @@ from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
+from .standards import MIN_SERVICE_HEAD_M
 from .steady import ClosureSweepResult, Snapshot, SteadyStateSolver
+from .whatif import LinkClosure, PdaSettings, Scenario, run_scenario, with_scenario
 
 __all__ = [
     "NumbaSimulator",
@@ -50,4 +57,10 @@ __all__ = [
     "ScenarioRunner",
     "closure_branches",
     "BranchCosts",
+    "MIN_SERVICE_HEAD_M",
+    "Scenario",
+    "LinkClosure",
+    "PdaSettings",
+    "with_scenario",
+    "run_scenario",
 ]

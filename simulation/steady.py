@@ -28,8 +28,9 @@ from .kernels.state import copy_state, new_state
 from .kernels.structs import pack_state
 from .kernels.sweep import solve_modified, sweep_closures
 from .results import ConvergenceError
-
-MPERFT = 0.3048
+from .standards import MIN_SERVICE_HEAD_M
+from .units import MPERFT
+from .whatif import PdaSettings
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,19 @@ class SteadyStateSolver:
         time for time-of-day controls. Tanks start at their initial levels.
     demand_model : {"DDA", "PDA"} or None
         Overrides the model's demand model.
-    minimum_pressure_m, required_pressure_m, pressure_exponent : float, optional
-        PDA parameters overriding the model's.
+    pda : simulation.PdaSettings, optional
+        Pressure-driven demand with these settings (overriding the model's demand model and
+        PDA values; an exponent of None keeps the model's).
     """
 
-    def __init__(self, net, time_s: int = 0, *, demand_model=None, minimum_pressure_m=None,
-                 required_pressure_m=None, pressure_exponent=None):
+    def __init__(self, net, time_s: int = 0, *, demand_model=None,
+                 pda: PdaSettings | None = None):
+        minimum_pressure_m = required_pressure_m = pressure_exponent = None
+        if pda is not None:
+            demand_model = "PDA"
+            minimum_pressure_m, required_pressure_m = pda.minimum_pressure_m, \
+                pda.required_pressure_m
+            pressure_exponent = pda.exponent
         if isinstance(net, CompiledNetwork):
             cn, wn = net, None
         else:
@@ -323,7 +331,7 @@ class SteadyStateSolver:
                 list(pool.map(run, chunks, states))
         return ClosureSweepResult(low, uns, err, its, short * self._q_si)
 
-    def max_extra_demand(self, nodes=None, min_pressure_m: float = 14.0, *, protected=None,
+    def max_extra_demand(self, nodes=None, min_pressure_m: float = MIN_SERVICE_HEAD_M, *, protected=None,
                          rtol: float = 1e-3, atol_m3s: float = 1e-7, q_max_m3s: float = 10.0,
                          start: str = "cold", threads: int = 2) -> ExtraDemandResult:
         """Largest constant extra demand at each junction that keeps everyone at pressure.

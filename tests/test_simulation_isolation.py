@@ -179,11 +179,11 @@ def test_cut_off_network_that_stalls_newton(demand_model):
     """KL's pipe 22 is the only way from its source: with it closed, Newton cannot
     converge while the cut-off network hangs on the closed pipe's tiny conductance; the
     solver must then find the island and answer "no water anywhere", not fail."""
-    from simulation import SteadyStateSolver
+    from simulation import PdaSettings, SteadyStateSolver
 
     net = load_network(network_path("kl"))
-    solver = SteadyStateSolver(net, demand_model=demand_model, minimum_pressure_m=0.0,
-                               required_pressure_m=14.0)
+    pda = PdaSettings(0.0, 14.0, None) if demand_model == "PDA" else None
+    solver = SteadyStateSolver(net, demand_model=demand_model, pda=pda)
     nj = len(solver.junction_names)
     snap = solver.solve(closed_links=["22"])
     assert snap.error_code == 0

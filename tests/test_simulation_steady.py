@@ -14,7 +14,7 @@ import wntr
 
 from benchmarks.networks import network_path
 from models import load_network
-from simulation import SteadyStateSolver, compile_network
+from simulation import PdaSettings, SteadyStateSolver, compile_network
 from tests.reference import epanet22
 
 
@@ -123,8 +123,7 @@ def test_bad_requests_name_the_problem(solver):
 
 def test_closure_sweep_agrees_with_single_solves(net3):
     """The threaded sweep gives, case by case, what one solve with that link closed gives."""
-    pda = SteadyStateSolver(net3, demand_model="PDA", minimum_pressure_m=0.0,
-                            required_pressure_m=20.0)
+    pda = SteadyStateSolver(net3, pda=PdaSettings(0.0, 20.0, None))
     pipes = _uncontrolled_pipes(net3.wn, 60)[::6]
     r = pda.sweep_closures(pipes, 14.0, threads=2)
     nj = len(pda.junction_names)

@@ -254,11 +254,7 @@ class ConnectionStudy:
         t.duration = p.duration_s
         t.report_start = 0
         t.report_timestep = min(int(t.report_timestep or 3600), int(t.hydraulic_timestep or 3600))
-        hyd = wn.options.hydraulic
-        hyd.demand_model = "PDA"
-        hyd.minimum_pressure = p.pda_minimum_pressure_m
-        hyd.required_pressure = p.required_pressure_m
-        hyd.pressure_exponent = p.pda_exponent
+        p.pda.apply_to(wn)
         self._work, self._wn, self._added, self._tapper = work, wn, added, tapper
         self._base = _run(work, p.duration_s)
         self._customers = pd.Series(

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.standards import MIN_SERVICE_HEAD_M
+from simulation.whatif import PdaSettings
 
 from ..inputfiles import InputFileError, read_text
 from .application import Application
@@ -258,6 +259,12 @@ class Policy:
         if self.pda_required_pressure_m is None:
             return float(self.min_pressure_m)
         return float(self.pda_required_pressure_m)
+
+    @property
+    def pda(self) -> PdaSettings:
+        """The pressure-driven demand of the assessment runs (``pda_*`` fields)."""
+        return PdaSettings(self.pda_minimum_pressure_m, self.required_pressure_m,
+                           self.pda_exponent)
 
 
 @dataclass(frozen=True)

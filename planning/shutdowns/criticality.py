@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from models import wntr_model
-from simulation import SteadyStateSolver, peak_demand_time_s
+from simulation import PdaSettings, SteadyStateSolver, peak_demand_time_s
 from simulation import codes as C
+from simulation.standards import MIN_SERVICE_HEAD_M
 
 from .customers import customers_per_node
 from .errors import ShutdownInputError
@@ -104,10 +105,8 @@ class ClosureSweeper:
         self.preq_m = float(required_m)
         self.pexp = pexp
         self.time_s = int(time_s)
-        self.solver = SteadyStateSolver(net, self.time_s, demand_model="PDA",
-                                        minimum_pressure_m=self.pmin_m,
-                                        required_pressure_m=self.preq_m,
-                                        pressure_exponent=pexp)
+        self.solver = SteadyStateSolver(net, self.time_s,
+                                        pda=PdaSettings(self.pmin_m, self.preq_m, pexp))
         b = self.solver.base
         nj = len(self.solver.junction_names)
         self.nj = nj
@@ -224,7 +223,7 @@ def _pipes(wn, pipes):
     return pipes
 
 
-def closure_sweep(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = 14.0,
+def closure_sweep(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = MIN_SERVICE_HEAD_M,
                   no_water_pressure_m: float = 0.0, required_pressure_m: float | None = None,
                   threads: int = 2, screen: bool = True) -> ClosureSweep:
     """Which junctions are cut off / below minimum with each pipe closed in turn.
@@ -265,7 +264,7 @@ def _chunk_table(net, pipes, time_s, min_p, pmin, preq, customers, screen):
     return sw.table(sw.sweep(pipes, threads=1, screen=screen), cust)
 
 
-def criticality(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = 14.0,
+def criticality(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = MIN_SERVICE_HEAD_M,
                 no_water_pressure_m: float = 0.0, required_pressure_m: float | None = None,
                 customers=None, threads: int = 2, screen: bool = True,
                 client=None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ Exports :class:`EmergencyPlan` and :func:`emergency_plan`. Called by ``plan``.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -203,22 +204,21 @@ def emergency_plan(wn_study, clock: StudyClock, iso: Isolation, imp: Impact,
 
 
 def _solver_at(wn_study, imp: Impact, t_s: int, policy: Policy):
-    """SteadyStateSolver at ``t_s`` with tanks at their levels then in the isolation run."""
+    """SteadyStateSolver at ``t_s`` with tanks at their levels then in the isolation run.
+
+    The tank levels go into a copy of the study model (compiled once for the solver); the
+    study model itself is never edited.
+    """
     tanks = list(wn_study.tank_name_list)
-    saved = {n: wn_study.get_node(n).init_level for n in tanks}
+    wn = copy.deepcopy(wn_study) if tanks else wn_study
     try:
         if tanks:
             heads = imp.results.node["head"][tanks]
             row = heads.loc[heads.index[np.searchsorted(heads.index, t_s, side="right") - 1]]
             for n in tanks:
-                tank = wn_study.get_node(n)
+                tank = wn.get_node(n)
                 lvl = float(row[n]) - tank.elevation
                 tank.init_level = min(max(lvl, tank.min_level), tank.max_level)
-        return SteadyStateSolver(wn_study, t_s, demand_model="PDA",
-                                 minimum_pressure_m=policy.no_water_pressure_m,
-                                 required_pressure_m=policy.required_pressure_m)
+        return SteadyStateSolver(wn, t_s, pda=policy.pda)
     except ConvergenceError:
         return None
-    finally:
-        for n, lvl in saved.items():
-            wn_study.get_node(n).init_level = lvl

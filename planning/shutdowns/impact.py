@@ -29,8 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation import NumbaSimulator
-
 from .jobs import Policy
 from .segments import Isolation
 from .study import StudyClock, closure_run, outage_frames
@@ -109,12 +107,7 @@ def impact(wn_study, clock: StudyClock, iso: Isolation, customers: pd.Series,
     """
     end_s = int(start_s + duration_s)
     res = closure_run(wn_study, iso.closed_links, int(start_s), int(duration_s), end_s)
-    old = wn_study.options.time.duration
-    try:
-        wn_study.options.time.duration = end_s
-        base = NumbaSimulator(wn_study).run_sim(convergence="report")
-    finally:
-        wn_study.options.time.duration = old
+    base = closure_run(wn_study, (), int(start_s), int(duration_s), end_s)
     rstep = int(wn_study.options.time.report_timestep)
     hours = rstep / 3600.0
     f = {k: _window(v, start_s, end_s) for k, v in outage_frames(wn_study, res, policy).items()}

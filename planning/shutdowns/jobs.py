@@ -22,6 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from simulation.standards import MIN_SERVICE_HEAD_M
+from simulation.whatif import PdaSettings
+
 
 @dataclass(frozen=True)
 class Job:
@@ -116,7 +119,7 @@ class Policy:
     emergency : EmergencyPolicy
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_HEAD_M
     no_water_pressure_m: float = 0.0
     full_demand_pressure_m: float | None = None
     notice_h: float = 24.0
@@ -137,3 +140,8 @@ class Policy:
         full = self.min_pressure_m if self.full_demand_pressure_m is None \
             else self.full_demand_pressure_m
         return max(float(full), self.no_water_pressure_m + 0.1)
+
+    @property
+    def pda(self) -> PdaSettings:
+        """The pressure-driven demand of the study runs (the model's exponent kept)."""
+        return PdaSettings(self.no_water_pressure_m, self.required_pressure_m, None)

@@ -15,29 +15,36 @@ the start spacing and the job length, so that every candidate start and end is a
 time. The caller's network is never modified.
 
 Exports :class:`StudyClock`, :func:`study_clock`, :func:`study_model`,
-:func:`closure_run`, :func:`outage_frames`. Called by ``window``, ``plan`` and the tests.
+:func:`compiled_study`, :func:`closure_run`, :func:`outage_frames`. Called by ``window``, ``plan`` and the tests.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-import wntr
-from wntr.network.controls import Control, ControlAction, SimTimeCondition
 
 from models import wntr_model
-from simulation import NumbaSimulator
+from simulation import (
+    CompiledNetwork,
+    LinkClosure,
+    Scenario,
+    compile_network,
+    run_scenario,
+)
 
 from .customers import required_demand_m3s
 from .errors import ShutdownInputError
 from .jobs import Policy
 
 WEEK_S = 7 * 86400
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Study model -> its compiled network (dropped with the model)."""
 
 
 @dataclass(frozen=True)
@@ -126,10 +133,8 @@ def study_model(net, clock: StudyClock, duration_s: int, policy: Policy, *,
     t.report_start = 0
     rstep = int(t.report_timestep) or int(t.hydraulic_timestep) or 3600
     t.report_timestep = math.gcd(math.gcd(rstep, int(step_s)), int(job_s)) or rstep
+    policy.pda.apply_to(wn)
     h = wn.options.hydraulic
-    h.demand_model = "PDA"
-    h.minimum_pressure = float(policy.no_water_pressure_m)
-    h.required_pressure = float(policy.required_pressure_m)
     h.unbalanced = "CONTINUE"
     h.unbalanced_value = 10
     for name, level in (tank_levels_m or {}).items():
@@ -141,16 +146,26 @@ def study_model(net, clock: StudyClock, duration_s: int, policy: Policy, *,
     return wn
 
 
+def compiled_study(wn) -> CompiledNetwork:
+    """The study model compiled (once per model; a study model is not edited after
+    :func:`study_model` returns it)."""
+    cn = _COMPILED.get(wn)
+    if cn is None:
+        cn = _COMPILED[wn] = compile_network(wn)
+    return cn
+
+
 def closure_run(wn, closed_links, start_s: int, dur_s: int, end_s: int | None = None):
     """Simulate the study model with ``closed_links`` closed over [start, start + dur).
 
-    Time controls close the links at ``start_s`` and reopen them at ``start_s + dur_s``
-    (as an operator would); the model is restored afterwards.
+    The closures are a scenario of the compiled study model (time controls that close the
+    links at ``start_s`` and reopen them at ``start_s + dur_s``, as an operator would); the
+    model itself is never edited.
 
     Parameters
     ----------
     wn : wntr.network.WaterNetworkModel
-        A study model (:func:`study_model`); controls are added and removed again.
+        A study model (:func:`study_model`).
     closed_links : iterable of str
     start_s, dur_s : int
     end_s : int, optional
@@ -161,26 +176,10 @@ def closure_run(wn, closed_links, start_s: int, dur_s: int, end_s: int | None = 
     simulation.SimulationResults
     """
     end = int(start_s + dur_s if end_s is None else end_s)
-    old_duration = wn.options.time.duration
-    added = []
-    try:
-        wn.options.time.duration = end
-        for i, name in enumerate(closed_links):
-            link = wn.get_link(name)
-            for when, status, tag in ((start_s, wntr.network.LinkStatus.Closed, "close"),
-                                      (start_s + dur_s, wntr.network.LinkStatus.Open, "open")):
-                if tag == "open" and (when > end or link.initial_status ==
-                                      wntr.network.LinkStatus.Closed):
-                    continue
-                cname = f"__shutdown_{tag}_{i}"
-                wn.add_control(cname, Control(SimTimeCondition(wn, "=", int(when)),
-                                              ControlAction(link, "status", status)))
-                added.append(cname)
-        return NumbaSimulator(wn).run_sim(convergence="report")
-    finally:
-        for cname in added:
-            wn.remove_control(cname)
-        wn.options.time.duration = old_duration
+    closures = tuple(LinkClosure(name, int(start_s), int(start_s + dur_s))
+                     for name in closed_links)
+    return run_scenario(compiled_study(wn), Scenario(duration_s=end, closures=closures),
+                        name=getattr(wn, "name", "") or "", convergence="report")
 
 
 def outage_frames(wn, results, policy: Policy, pattern_start_s: int | None = None) -> dict:
