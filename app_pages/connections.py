@@ -33,6 +33,7 @@ from app_pages.common import (
 )
 from app_pages.study_files import study_box
 from application import (
+    SERVICE_PRESSURE_M,
     PlannerError,
     ScenarioFileError,
     Study,
@@ -58,7 +59,8 @@ state = st.session_state
 POLICY = {  # key: (label with unit, help, default)
     "min_pressure_m": ("Network minimum pressure (m)",
                        "0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
-                       "confidence): a connection fails if it pushes a customer below it.", 14.0),
+                       "confidence): a connection fails if it pushes a customer below it.",
+                       SERVICE_PRESSURE_M),
     "free_external_line_max_m": ("Free external line up to (m)",
                                  "§12: free when the meter is DN40 or smaller and the external "
                                  "line is within X m. The plan text lost X: an assumption.", None),

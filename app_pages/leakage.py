@@ -28,7 +28,7 @@ from app_pages.common import (
     web_geometry,
 )
 from app_pages.study_files import study_box
-from application import ScenarioFileError, Study, build_study, study_file_name
+from application import SERVICE_PRESSURE_M, ScenarioFileError, Study, build_study, study_file_name
 from application.leakage_study import (
     AREA_KEY,
     EXPANSION_KEY,
@@ -166,7 +166,7 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
                                          key=f"lk_duration_{ver}")
     part["min_pressure_m"] = c2.number_input(
         "Service pressure for the PRV sweep (m)", min_value=0.0, step=1.0,
-        value=float(loaded.get("min_pressure_m", 14.0)), key=f"lk_min_p_{ver}",
+        value=float(loaded.get("min_pressure_m", SERVICE_PRESSURE_M)), key=f"lk_min_p_{ver}",
         help="0.14 MPa ≈ 14 m (CJ/T 316-2009; medium-high confidence)")
     part.update(_sweep(opened, loaded.get("prv_sweep"), ver))
     return part

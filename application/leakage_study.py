@@ -60,6 +60,7 @@ import pandas as pd
 import gis
 from application.body_keys import put, read_network
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
+from simulation.standards import MIN_SERVICE_HEAD_M
 
 LEAKAGE_SETTINGS_VERSION = 1
 """Newest ``leakage_settings`` file version."""
@@ -71,7 +72,7 @@ REPORTED_KEYS = ("supplied_m3", "registered_m3", "billed_m3", "household_metered
 PUMPS_AND_VALVES = "pumps_and_valves"
 """``zones.boundaries`` value: cut the network at every pump and valve."""
 DEFAULT_DURATION_H = 24.0
-SERVICE_PRESSURE_M = 14.0
+SERVICE_PRESSURE_M = MIN_SERVICE_HEAD_M
 MAX_SWEEP_CASES = 40
 """Most settings one PRV sweep may try (each is a full run)."""
 

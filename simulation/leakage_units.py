@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .units import MPERFT
+
 #: discharge coefficient EPANET 2.3 uses for pipe leaks
 LEAK_CD = 0.6
 G_FT_S2 = 32.2
@@ -25,8 +27,8 @@ def favad_coefficients(area_mm2_per_100m: float, expansion_mm2_per_m: float,
     length_ft : float
         Pipe length (ft).
     """
-    sections = length_ft * 0.3048 / 100.0          # number of 100-m sections
+    sections = length_ft * MPERFT / 100.0          # number of 100-m sections
     c_orif = LEAK_CD * math.sqrt(2.0 * G_FT_S2) * 1.0e-6   # EPANET's 4.8149866e-6
-    ca = c_orif * area_mm2_per_100m / 0.3048 ** 2 * sections
-    ce = c_orif * expansion_mm2_per_m / 0.3048 * sections  # mm2/m -> ft2/ft
+    ca = c_orif * area_mm2_per_100m / MPERFT ** 2 * sections
+    ce = c_orif * expansion_mm2_per_m / MPERFT * sections  # mm2/m -> ft2/ft
     return ca, ce

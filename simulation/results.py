@@ -38,8 +38,7 @@ from .kernels.run import (
     D_TIME,
     D_UNSUPPLIED,
 )
-
-MPERFT = 0.3048
+from .units import MPERFT
 
 
 class ReadOnlyArrays:
@@ -87,10 +86,6 @@ class SimulationResults:
     def converged(self) -> bool:
         """True when every hydraulic step converged."""
         return bool(self.diagnostics["converged"].all())
-
-    @property
-    def timestamps_s(self) -> np.ndarray:
-        return np.asarray(self.node["head"].index)
 
 
 def _wntr_status(code: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ import pandas as pd
 import models
 from models import wntr_model as _wn
 from simulation import ScenarioRunner
+from simulation.standards import MIN_SERVICE_HEAD_M
 
 from .balance import SECONDS_PER_DAY, volume_weights_s
 from .errors import LeakageInputError
@@ -60,7 +61,7 @@ class PressureCriteria:
         Compliance a case must reach, %; None (default) = the base run's compliance.
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_HEAD_M
     required_pct: float | None = None
 
 
@@ -102,7 +103,7 @@ def _hour_rows(times_s: np.ndarray) -> np.ndarray:
     return hours if hours.any() else np.ones(len(times_s), dtype=bool)
 
 
-def pressure_compliance(net, results, min_pressure_m: float = 14.0,
+def pressure_compliance(net, results, min_pressure_m: float = MIN_SERVICE_HEAD_M,
                         junctions: Sequence[str] | None = None) -> Compliance:
     """Pressure compliance of a run (see the module docstring for the definition).
 
