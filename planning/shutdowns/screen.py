@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -233,17 +234,92 @@ def _prepare(ks, n1, n2, nj, free, jmap, base_closed, child, tin, tout, comp, sr
     return kind, ia, ib, fa, scale, cptr, buf[:count].copy()
 
 
-@njit(cache=True)
-def _signed_loss(q, r, n, m):
-    return np.sign(q) * (r * abs(q) ** n + m * q * q)
+class Closures(NamedTuple):
+    """The closures screened, one entry per pipe (from ``_prepare``)."""
+
+    kind: np.ndarray
+    ia: np.ndarray
+    ib: np.ndarray
+    fa: np.ndarray
+    p_k: np.ndarray
+    q_k: np.ndarray
+    k1: np.ndarray
+    k2: np.ndarray
+    scale: np.ndarray
+    cptr: np.ndarray
+    cidx: np.ndarray
+
+
+class BaseFactor(NamedTuple):
+    """The base Jacobian's LDL^T factor and the watched junctions' room, m."""
+
+    iperm: np.ndarray
+    lp: np.ndarray
+    li: np.ndarray
+    lx: np.ndarray
+    d: np.ndarray
+    free_j: np.ndarray
+    nj: int
+    watch: np.ndarray
+    room: np.ndarray
+
+
+class Margins(NamedTuple):
+    """Safety factor, margin (m) and chord-error factor of the vouching test."""
+
+    safety: float
+    margin: float
+    err_factor: float
+
+
+class Valves(NamedTuple):
+    """Regulating valves (``linearise.valve_data``)."""
+
+    vq: np.ndarray
+    vmargin: np.ndarray
+    vother: np.ndarray
+    vsign: np.ndarray
+    vfixed: np.ndarray
+    vz: np.ndarray
+    vptr: np.ndarray
+    vrow: np.ndarray
+    vp: np.ndarray
+    vlink: np.ndarray
+
+
+class Watched(NamedTuple):
+    """The closed pipes (``ks``) and links that may change status
+    (``linearise.watched_links``)."""
+
+    ks: np.ndarray
+    wa: np.ndarray
+    wb: np.ndarray
+    wp: np.ndarray
+    wval: np.ndarray
+    wtype: np.ndarray
+    wlink: np.ndarray
+
+
+class PipeRows(NamedTuple):
+    """Linearised pipes for the chord step (``linearise.pipe_rows``)."""
+
+    la: np.ndarray
+    lb: np.ndarray
+    lp_: np.ndarray
+    lq: np.ndarray
+    lr: np.ndarray
+    ln: np.ndarray
+    lm: np.ndarray
+    llink: np.ndarray
+    lh0: np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def _solve_check(kind, ia, ib, fa, p_k, q_k, k1, k2, scale, iperm, lp, li, lx, d, free_j, nj,
-                 watch, room, cptr, cidx, safety, margin, vq, vmargin, vother, vsign, vfixed,
-                 vz, vptr, vrow, vp, vlink, ks, wa, wb, wp, wval, wtype, wlink, la, lb, lp_,
-                 lq, lr, ln, lm, llink, lh0, err_factor):
+def _solve_check(closures, factor, margins, valves, watched, pipes):
     """Predicted head changes per closure and the margin test (see module notes).
+
+    The arguments are the :class:`Closures`, :class:`BaseFactor`, :class:`Margins`,
+    :class:`Valves`, :class:`Watched` and :class:`PipeRows` tuples of arrays.
 
     1. Sherman-Morrison with the base factor: ``dH = q_k y / (1 - p_k w^T y)``. For a
        closure that cuts junctions off this is exact for the rest (the removed link
@@ -267,6 +343,12 @@ def _solve_check(kind, ia, ib, fa, p_k, q_k, k1, k2, scale, iperm, lp, li, lx, d
     A closure is vouched when ``safety * (|dH| + error) + margin`` stays inside every
     watched junction's distance to the minimum pressure.
     """
+    kind, ia, ib, fa, p_k, q_k, k1, k2, scale, cptr, cidx = closures
+    iperm, lp, li, lx, d, free_j, nj, watch, room = factor
+    safety, margin, err_factor = margins
+    vq, vmargin, vother, vsign, vfixed, vz, vptr, vrow, vp, vlink = valves
+    ks, wa, wb, wp, wval, wtype, wlink = watched
+    la, lb, lp_, lq, lr, ln, lm, llink, lh0 = pipes
     nc = len(kind)
     nf = len(free_j)
     nv = len(vq)
@@ -501,8 +583,8 @@ class ClosureScreener:
                                                         is_source)
         self._topo = (nj, free, jmap, status == 0, child, tin, tout, comp, src, comp_src,
                       np.argsort(tin), flows, supplied, n1, n2, p)
-        self._fixed = (fac.iperm, fac.lp, fac.li, fac.lx, fac.d,
-                       np.flatnonzero(free).astype(np.int64), nj, watch, room)
+        self._fixed = BaseFactor(fac.iperm, fac.lp, fac.li, fac.lx, fac.d,
+                                 np.flatnonzero(free).astype(np.int64), nj, watch, room)
         self._extra = (valve_data(regulating, fac, p, free, jmap, n1, n2, nj, head, flows),
                        watched,
                        pipe_rows(law, p, flows, free, jmap, n1, n2, nj))
@@ -543,9 +625,10 @@ class ClosureScreener:
         valves, watched, pipes_lin = self._extra
         safety, margin, err_factor = self._params
         vouched, max_dh, reason = _solve_check(
-            kind, ia, ib, fa, p[k_idx], flows[k_idx], n1[k_idx], n2[k_idx], scale,
-            *self._fixed, cptr, cidx, safety, margin, *valves, k_idx, *watched, *pipes_lin,
-            err_factor)
+            Closures(kind, ia, ib, fa, p[k_idx], flows[k_idx], n1[k_idx], n2[k_idx], scale,
+                     cptr, cidx),
+            self._fixed, Margins(safety, margin, err_factor), Valves(*valves),
+            Watched(k_idx, *watched), PipeRows(*pipes_lin))
         cuts = [cidx[cptr[c]:cptr[c + 1]] for c in range(len(k_idx))]
         return vouched, max_dh, reason, cuts
 
