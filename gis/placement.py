@@ -158,10 +158,6 @@ class Placement:
         """Apply :meth:`to_target` to every vertex of shapely geometries (vectorised)."""
         return shapely.transform(np.asarray(geometry), self.to_target)
 
-    def unplace(self, geometry: gpd.GeoSeries | np.ndarray) -> np.ndarray:
-        """Apply :meth:`to_model` to every vertex of shapely geometries (vectorised)."""
-        return shapely.transform(np.asarray(geometry), self.to_model)
-
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON-serialisable), as stored in a GeoPackage."""
         return asdict(self)

@@ -68,21 +68,6 @@ class Zones:
         """Names of the pipes in ``zone``."""
         return self.pipe_zone.index[self.pipe_zone == zone].tolist()
 
-    def for_network(self, net) -> Zones:
-        """These zones on an edited copy of the network (new nodes and pipes unzoned).
-
-        Parameters
-        ----------
-        net : models.Network or wntr.network.WaterNetworkModel
-            E.g. the network returned by :func:`planning.leakage.add_prv`.
-        """
-        known = {k: v for k, v in self.node_zone.items() if v != UNZONED}
-        wn = _wn(net)
-        known = {k: v for k, v in known.items() if k in wn.node_name_list}
-        pipes = {k: v for k, v in self.pipe_zone.items()
-                 if v != UNZONED and k in wn.pipe_name_list}
-        return zones_from_nodes(net, known, pipes)
-
 
 def _label(value, source, row, field) -> str:
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)

@@ -30,7 +30,7 @@ import json
 import math
 import os
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from numbers import Integral, Real
 from pathlib import Path
@@ -349,8 +349,3 @@ def quarterly_indicators(log, year: int, quarter: int, total_customers: float) -
     out["unplanned_average_customer_outage_h"] = \
         out["unplanned_customer_hours"] / total_customers
     return out
-
-
-def record_dict(record: OutageRecord) -> dict:
-    """A record as a plain dict (for JSON / display)."""
-    return asdict(record)
