@@ -1,8 +1,7 @@
 """The linearised network: the Jacobian of the junction head equations at a solution.
 
-Every open link is a conductance ``p = dq/dh`` at its base flow (pipes: Hazen-Williams,
-Darcy-Weisbach or Chezy-Manning friction plus minor losses; pumps: the slope of the head
-curve at their speed; open valves: minor losses); active PRVs / PSVs fix their downstream /
+Every open link is a conductance ``p = dq/dh`` at its base flow (pipes and pumps: the
+core's own loss laws and pump curves, :mod:`simulation.headloss`; open valves: minor losses); active PRVs / PSVs fix their downstream /
 upstream node, active FCVs decouple; junctions between the no-water and full-demand
 pressures add their pressure-driven demand slope. Tanks and reservoirs are fixed heads.
 The matrix is factorised LDL^T with the hydraulic core's own symbolic analysis and kernels
@@ -19,78 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from simulation import compile_network
+from simulation.headloss import pipe_losses, pump_gradient
 from simulation.linalg import build_structure, ldl_numeric, ldl_solve
 
 G = 9.81
 Q_EPS = 1e-4          # m3/s: flows below this use the slope at Q_EPS
-
-
-def pipe_slope(pipe, q, headloss: str) -> float:
-    """d(headloss)/dq (m per m3/s) of a pipe at flow q (m3/s)."""
-    qa = max(abs(q), Q_EPS)
-    d, length = pipe.diameter, pipe.length
-    area = np.pi * d * d / 4.0
-    m = pipe.minor_loss / (2.0 * G * area * area)
-    if headloss == "H-W":
-        r = 10.667 * length / (pipe.roughness ** 1.852 * d ** 4.871)
-        return 1.852 * r * qa ** 0.852 + 2.0 * m * qa
-    if headloss == "C-M":
-        r = 10.29 * pipe.roughness ** 2 * length / d ** 5.333
-        return 2.0 * r * qa + 2.0 * m * qa
-
-    def h(x):
-        v = x / area
-        re = v * d / 1.004e-6
-        if re < 2000.0:
-            f = 64.0 / max(re, 1e-9)
-        else:
-            f = 0.25 / np.log10(pipe.roughness / (3.7 * d) + 5.74 / re ** 0.9) ** 2
-        return f * length / d * v * v / (2.0 * G) + m * x * x
-
-    return (h(qa * 1.001) - h(qa * 0.999)) / (0.002 * qa)
-
-
-def pipe_law(pipe, q, headloss: str) -> tuple[float, float, float]:
-    """(r, n, m) of the pipe's head loss ``h = r |q|^n + m q^2`` (SI; Darcy-Weisbach with
-    the friction factor at flow q)."""
-    d, length = pipe.diameter, pipe.length
-    area = np.pi * d * d / 4.0
-    m = pipe.minor_loss / (2.0 * G * area * area)
-    if headloss == "H-W":
-        return 10.667 * length / (pipe.roughness ** 1.852 * d ** 4.871), 1.852, m
-    if headloss == "C-M":
-        return 10.29 * pipe.roughness ** 2 * length / d ** 5.333, 2.0, m
-    qa = max(abs(q), Q_EPS)
-    re = qa / area * d / 1.004e-6
-    f = 64.0 / re if re < 2000.0 else \
-        0.25 / np.log10(pipe.roughness / (3.7 * d) + 5.74 / re ** 0.9) ** 2
-    return 8.0 * f * length / (np.pi ** 2 * G * d ** 5), 2.0, m
-
-
-def pump_slope(pump, q, speed) -> float:
-    """|d(head gain)/dq| of a pump at flow q and relative speed."""
-    qa = max(abs(q), Q_EPS)
-    if pump.pump_type == "POWER":
-        head = pump.power / (1000.0 * G * qa)
-        return head / qa
-    pts = np.asarray(pump.get_pump_curve().points, dtype=float)
-    s = max(float(speed), 1e-6)
-    fit = None
-    if len(pts) == 1:  # EPANET: shutoff 4/3 h1, zero head at 2 q1
-        fit = (1.33334 * pts[0, 1], pts[0, 1], 0.0, pts[0, 0], 2.0 * pts[0, 0])
-    elif len(pts) == 3 and pts[0, 0] == 0.0:
-        fit = (pts[0, 1], pts[1, 1], pts[2, 1], pts[1, 0], pts[2, 0])
-    if fit is not None:  # h = h0 - b q^c through the three points (EPANET's powercurve)
-        h0, h1, h2, q1, q2 = fit
-        if h0 > h1 > h2 and 0.0 < q1 < q2:
-            c = np.log((h0 - h2) / (h0 - h1)) / np.log(q2 / q1)
-            b = (h0 - h1) / q1 ** c
-            return abs(b * c * s ** (2.0 - c) * qa ** (c - 1.0))
-    x = pts[:, 0]
-    i = int(np.clip(np.searchsorted(x, qa / s) - 1, 0, max(len(x) - 2, 0)))
-    if len(x) < 2:
-        return 1e-6
-    return abs((pts[i + 1, 1] - pts[i, 1]) / max(x[i + 1] - x[i], 1e-12)) * s
 
 
 def jacobian(wn, head_m, flow_m3s, status, setting, node_index, required_m3s,
@@ -124,7 +57,6 @@ def jacobian(wn, head_m, flow_m3s, status, setting, node_index, required_m3s,
     """
     nj = len(wn.junction_name_list)
     regulating = []
-    hl = str(wn.options.hydraulic.headloss).upper()
     el = np.array([wn.get_node(n).elevation for n in wn.junction_name_list])
     fixed = ~supplied[:nj].copy()
     links = list(wn.link_name_list)
@@ -133,6 +65,13 @@ def jacobian(wn, head_m, flow_m3s, status, setting, node_index, required_m3s,
     law = np.zeros((nl, 3))  # r, n, m of pipes (0 for other links)
     n1 = np.empty(nl, dtype=np.int64)
     n2 = np.empty(nl, dtype=np.int64)
+    # the core's own loss laws and pump curves (simulation.headloss), at |q| >= Q_EPS
+    cn = compile_network(wn)
+    core = np.array([cn.link_index[name] for name in links], dtype=np.int64)
+    q_eps = np.where(flow_m3s < 0, -1.0, 1.0) * np.maximum(np.abs(flow_m3s), Q_EPS)
+    flows_core = np.zeros(cn.net.nl)
+    flows_core[core] = q_eps
+    losses = pipe_losses(cn, flows_core)
     for k, name in enumerate(links):
         lk = wn.get_link(name)
         n1[k] = node_index[lk.start_node_name]
@@ -142,10 +81,12 @@ def jacobian(wn, head_m, flow_m3s, status, setting, node_index, required_m3s,
         q = flow_m3s[k]
         t = lk.link_type
         if t == "Pipe":
-            p[k] = 1.0 / pipe_slope(lk, q, hl)
-            law[k] = pipe_law(lk, q, hl)
+            j = core[k]
+            p[k] = 1.0 / losses.gradient[j]
+            law[k] = (losses.r[j], losses.n[j], losses.m[j])
         elif t == "Pump":
-            p[k] = 1.0 / max(pump_slope(lk, q, setting[k] if setting[k] > 0 else 1.0), 1e-9)
+            speed = setting[k] if setting[k] > 0 else 1.0
+            p[k] = 1.0 / max(pump_gradient(cn, core[k], abs(q_eps[k]), speed), 1e-9)
         else:
             vt = lk.valve_type
             active = status[k] == 2
