@@ -19,8 +19,9 @@ closure_branches, BranchCosts
     water or below a minimum pressure, unserved demand), hot-started from one baseline
     extended-period run.
 compile_network, CompiledNetwork
-peak_demand_time_s, total_demand_m3s
-    Demand profile helpers (the hour of peak demand for snapshot studies).
+peak_demand_time_s, total_demand_m3s, demand_at
+    Demand profile helpers (the hour of peak demand for snapshot studies; the demand each
+    junction asks for at given times).
 Scenario, LinkClosure, PdaSettings, with_scenario, run_scenario
     What-ifs as inputs to a compiled network (run length, link closures over time
     windows) and the one pressure-driven-demand settings value; the model is never edited.
@@ -34,7 +35,13 @@ Everything under ``simulation.kernels`` is private to the core.
 
 from .branches import BranchCosts, closure_branches
 from .capacity import ExtraDemandResult
-from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total_demand_m3s
+from .compile import (
+    CompiledNetwork,
+    compile_network,
+    demand_at,
+    peak_demand_time_s,
+    total_demand_m3s,
+)
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
@@ -50,6 +57,7 @@ __all__ = [
     "CompiledNetwork",
     "peak_demand_time_s",
     "total_demand_m3s",
+    "demand_at",
     "SteadyStateSolver",
     "Snapshot",
     "ClosureSweepResult",

@@ -716,20 +716,55 @@ def _leak_time(wn, node, which: str) -> float:
     return never
 
 
+def _category_demands_cfs(cn: CompiledNetwork, time_s: int, pattern_start_s: int):
+    """Demand of every demand category at one time (cfs): base x pattern x multiplier."""
+    net, opt = cn.net, cn.opt
+    pat = net.dem_pat
+    p0 = net.pat_ptr[pat]
+    plen = net.pat_ptr[pat + 1] - p0
+    period = (int(time_s) + pattern_start_s) // opt.pstep
+    return net.dem_base * net.pat_val[p0 + period % plen] * opt.dmult
+
+
+def demand_at(cn: CompiledNetwork, times_s, pattern_start_s: int | None = None) -> np.ndarray:
+    """Demand every junction asks for at each time, m3/s: the project's one ``demand_at``.
+
+    Base demand x pattern multiplier x demand multiplier, summed over the junction's demand
+    categories (no pressure effect; emitters and leaks excluded).
+
+    Parameters
+    ----------
+    cn : CompiledNetwork
+    times_s : array-like of int
+        Simulation times, s.
+    pattern_start_s : int, optional
+        Pattern time at simulation time 0; the compiled network's by default.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (times, junctions), junctions in ``cn.junction_names`` order.
+    """
+    net = cn.net
+    pstart = cn.opt.pstart if pattern_start_s is None else int(pattern_start_s)
+    times = np.atleast_1d(np.asarray(times_s, dtype=np.int64))
+    owner = np.repeat(np.arange(net.nj), np.diff(net.dem_ptr))
+    out = np.zeros((len(times), net.nj))
+    for r, t in enumerate(times):
+        out[r] = np.bincount(owner, weights=_category_demands_cfs(cn, t, pstart),
+                             minlength=net.nj)
+    return out * cn.units.cfs_to_m3s()
+
+
 def total_demand_m3s(cn: CompiledNetwork, times_s) -> np.ndarray:
     """Total junction demand asked for (m3/s) at each time in ``times_s`` (s).
 
     Positive demands only, demand multiplier applied, as EPANET's system demand.
     """
-    net, opt = cn.net, cn.opt
     times = np.atleast_1d(np.asarray(times_s, dtype=np.int64))
-    period = (times + opt.pstart) // opt.pstep
-    plen = np.diff(net.pat_ptr)
     out = np.zeros(len(times))
-    base = net.dem_base * opt.dmult
-    for r, p in enumerate(period):
-        f = net.pat_val[net.pat_ptr[net.dem_pat] + p % plen[net.dem_pat]]
-        d = base * f
+    for r, t in enumerate(times):
+        d = _category_demands_cfs(cn, t, cn.opt.pstart)
         out[r] = d[d > 0].sum()
     return out * cn.units.cfs_to_m3s()
 

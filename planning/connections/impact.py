@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from models import wntr_model
-from simulation import NumbaSimulator
+from simulation import NumbaSimulator, demand_at
 
 from .application import METER_Q3_M3H, Application
 from .capacity import SpareCapacity
@@ -171,25 +171,6 @@ class _Run:
     converged: bool
 
 
-def _required_demand(compiled, times_s: np.ndarray) -> np.ndarray:
-    """Demand asked for at each time (rows) and junction (columns), m3/s."""
-    net, opt = compiled.net, compiled.opt
-    nj = net.nj
-    counts = np.diff(net.dem_ptr)
-    owner = np.repeat(np.arange(nj), counts)
-    pat = net.dem_pat
-    p0 = net.pat_ptr[pat]
-    plen = net.pat_ptr[pat + 1] - p0
-    q_si = compiled.units.cfs_to_m3s()
-    out = np.zeros((len(times_s), nj))
-    for r, t in enumerate(times_s):
-        period = (int(t) + opt.pstart) // opt.pstep
-        mult = net.pat_val[p0 + period % plen]
-        dem = net.dem_base * mult * opt.dmult
-        out[r] = np.bincount(owner, weights=dem, minlength=nj)
-    return out * q_si
-
-
 def _run(net, duration_s: int) -> _Run:
     sim = NumbaSimulator(net)
     res = sim.run_sim(convergence="report")
@@ -198,7 +179,7 @@ def _run(net, duration_s: int) -> _Run:
     supplied = res.node["supplied"][junctions]
     delivered = res.node["demand"][junctions]
     times = np.asarray(pressure.index, dtype=np.int64)
-    required = pd.DataFrame(_required_demand(sim.compiled, times), index=pressure.index,
+    required = pd.DataFrame(demand_at(sim.compiled, times), index=pressure.index,
                             columns=junctions)
     masked = pressure.where(supplied)
     within = times < duration_s
