@@ -1,7 +1,7 @@
 """Streamlit planner entry point: a thin router over the page modules in ``app_pages/``.
 
 Run with ``make run`` (``streamlit run app.py``). The pages are listed in
-``app_pages.PAGES``; each is a small script that calls ``planning`` and ``gis``.
+``app_pages.PAGES``; each is a small script that calls ``application`` and ``gis``.
 """
 
 import streamlit as st

@@ -1,6 +1,6 @@
 """The planner's pages: one small module each, listed in :data:`PAGES` for ``app.py``.
 
-Each page module builds its inputs, calls ``planning`` and ``gis``, and shows the results;
+Each page module builds its inputs, calls ``application`` and ``gis``, and shows the results;
 it computes nothing itself. Shared pieces live in :mod:`app_pages.common` (the current
 network, caches, downloads), :mod:`app_pages.maps` (pydeck maps
 with legends) and :mod:`app_pages.study_files` (save/load of study files).

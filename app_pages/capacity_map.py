@@ -1,7 +1,8 @@
 """Map of plants and catchments for the 2025 capacity page (not a page itself).
 
 Exports :func:`map_section`, called by ``app_pages/capacity.py``. The layers come from
-:func:`planning.capacity.capacity_layers`; this module only draws them (pydeck through
+:func:`planning.capacity.capacity_layers` (through :mod:`application.capacity_whatif`); this
+module only draws them (pydeck through
 :mod:`app_pages.maps`), shows the plant table and offers the GeoPackage download.
 """
 

@@ -1,7 +1,8 @@
 """Plots of network runs for files (PNG), built on ``matplotlib.figure.Figure`` without pyplot.
 
-Exports :func:`plot_pressure_map` and :func:`plot_min_pressure`; called by
-:func:`application.network_run.write_network_run`.
+Exports :func:`plot_pressure_map` and :func:`plot_min_pressure` (called by
+:func:`application.network_run.write_network_run`), and the figure helpers every plot of the
+application layer uses: :func:`new_figure` and :func:`finish_map`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,24 @@ import geopandas as gpd
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+
+def new_figure(figsize: tuple[float, float], label: str):
+    """A figure with an Agg canvas (no pyplot) and its one axes: ``(fig, ax)``."""
+    fig = Figure(figsize=figsize, label=label)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def finish_map(fig: Figure, ax, layer: gpd.GeoDataFrame, title: str) -> Figure:
+    """Equal axes in the layer's metric CRS (labelled, no offset), the title, a tight layout."""
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
+    ax.set_ylabel("northing (m)")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def plot_pressure_map(layer: gpd.GeoDataFrame, column: str, service_pressure_m: float,
@@ -30,9 +49,7 @@ def plot_pressure_map(layer: gpd.GeoDataFrame, column: str, service_pressure_m: 
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(7.5, 6.5), label="pressure_map")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure((7.5, 6.5), "pressure_map")
     xy = np.column_stack([layer.geometry.x, layer.geometry.y])
     values = layer[column].to_numpy(dtype=float)
     art = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=10, cmap="viridis")
@@ -40,15 +57,9 @@ def plot_pressure_map(layer: gpd.GeoDataFrame, column: str, service_pressure_m: 
     ax.scatter(xy[low, 0], xy[low, 1], s=40, facecolors="none", edgecolors="red", linewidths=0.8,
                label=f"below {service_pressure_m:g} m")
     fig.colorbar(art, ax=ax, label=f"{column.replace('_m', '').replace('_', ' ')} (m)")
-    ax.set_aspect("equal")
-    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
-    ax.set_ylabel("northing (m)")
-    ax.ticklabel_format(useOffset=False, style="plain")
     if low.any():
         ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_map(fig, ax, layer, title)
 
 
 def plot_min_pressure(result) -> Figure:
@@ -62,9 +73,7 @@ def plot_min_pressure(result) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(7.5, 3.5), label="min_pressure")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure((7.5, 3.5), "min_pressure")
     junctions = result.nodes.index[result.nodes["node_type"] == "Junction"]
     lowest = result.pressure_m[junctions].min(axis=1)
     ax.plot(result.times_h, lowest.to_numpy(), lw=1.2, label="lowest junction pressure")

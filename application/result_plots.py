@@ -14,16 +14,16 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
+
+from application.plots import finish_map, new_figure
 
 
 def _map_figure(layer: gpd.GeoDataFrame, column: str):
     """A map-sized figure, its axes and the (n, 2) point coordinates of ``layer``."""
-    fig = Figure(figsize=(7.5, 6.5), label=column)
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot(), np.column_stack([layer.geometry.x, layer.geometry.y])
+    fig, ax = new_figure((7.5, 6.5), column)
+    return fig, ax, np.column_stack([layer.geometry.x, layer.geometry.y])
 
 
 def plot_node_values(layer: gpd.GeoDataFrame, column: str, *, label: str, title: str = "",
@@ -63,13 +63,7 @@ def plot_node_values(layer: gpd.GeoDataFrame, column: str, *, label: str, title:
         ax.scatter(xy[ring, 0], xy[ring, 1], s=60, facecolors="none", edgecolors="black",
                    linewidths=1.0, label=marked_label)
         ax.legend(loc="lower right", fontsize=8)
-    ax.set_aspect("equal")
-    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
-    ax.set_ylabel("northing (m)")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_map(fig, ax, layer, title)
 
 
 def plot_customer_pressure(assessment) -> Figure:
@@ -87,9 +81,7 @@ def plot_customer_pressure(assessment) -> Figure:
     """
     ts = assessment.pressure_timeseries
     hours = np.asarray(ts.index, dtype=float) / 3600.0
-    fig = Figure(figsize=(7.5, 3.8), label="customer_pressure")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure((7.5, 3.8), "customer_pressure")
     ax.plot(hours, ts["customer_pressure_m"], lw=1.6, label="customer (with the connection)")
     ax.plot(hours, ts["tap_pressure_base_m"], lw=0.9, ls=":", color="0.35",
             label="tap, without the connection")
@@ -122,9 +114,7 @@ def plot_zone_leakage(table: pd.DataFrame) -> Figure:
     from planning.leakage import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, NETWORK
 
     zones = table.drop(index=NETWORK) if len(table) > 1 and NETWORK in table.index else table
-    fig = Figure(figsize=(7.5, 4.0), label="zone_leakage")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure((7.5, 4.0), "zone_leakage")
     x = np.arange(len(zones))
     ax.bar(x, zones["leakage_m3_per_d"].to_numpy(dtype=float), color="#3b528b",
            label="leakage (m³/d)")
@@ -162,9 +152,7 @@ def plot_prv_sweep(table: pd.DataFrame, valves: list[str]) -> Figure:
     """
     cases = table.drop(index="base")
     x = cases[valves[0]].to_numpy(dtype=float)
-    fig = Figure(figsize=(7.5, 3.8), label="prv_sweep")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure((7.5, 3.8), "prv_sweep")
     ax.plot(x, cases["leakage_saved_m3_per_d"].to_numpy(dtype=float), "o-",
             label="leakage saved (m³/d)")
     ax.axhline(0.0, color="0.5", lw=0.6)
@@ -214,10 +202,4 @@ def plot_node_categories(layer: gpd.GeoDataFrame, column: str, order: dict, *,
                    color=CATEGORY_COLOURS[min(int(rank), len(CATEGORY_COLOURS) - 1)],
                    label=f"{name} ({int(sel.sum())} nodes)", zorder=2 + rank)
     ax.legend(loc="lower right", fontsize=8)
-    ax.set_aspect("equal")
-    ax.set_xlabel(f"easting (m, {layer.crs.to_string() if layer.crs else 'no CRS'})")
-    ax.set_ylabel("northing (m)")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_map(fig, ax, layer, title)
