@@ -134,13 +134,8 @@ def registry_path(study: Study) -> Path:
     ScenarioFileError
         Key ``registry``: the folder does not exist.
     """
-    rel = study.body.get("registry")
-    if rel is None:
-        return DEMO_REGISTRY
-    path = study.resolve(rel)
-    if not path.is_dir():
-        raise ScenarioFileError(study.source, "registry", f"no registry folder {path}")
-    return path
+    path = study.path_of("registry", folder=True)
+    return DEMO_REGISTRY if path is None else path
 
 
 def study_years(study: Study) -> range:

@@ -195,12 +195,9 @@ def open_ledger(study: Study):
 
     from planning.connections import ConnectionInputError
 
-    rel = study.body.get("ledger")
-    if rel is None:
+    path = study.path_of("ledger")
+    if path is None:
         return None
-    path = study.resolve(rel)
-    if not path.is_file():
-        raise ScenarioFileError(study.source, "ledger", f"file not found: {path}")
     try:
         return Ledger(path)
     except (sqlite3.Error, ConnectionInputError) as exc:

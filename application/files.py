@@ -124,6 +124,24 @@ class Study:
             return path
         return self.folder / path
 
+    def path_of(self, key: str, *, folder: bool = False) -> Path | None:
+        """The file (or ``folder``) the body's ``key`` names, resolved; None when absent.
+
+        Raises
+        ------
+        ScenarioFileError
+            Naming ``key``: the file or folder does not exist.
+        """
+        rel = self.body.get(key)
+        if rel is None:
+            return None
+        path = self.resolve(rel)
+        if folder and not path.is_dir():
+            raise ScenarioFileError(self.source, key, f"no {key} folder {path}")
+        if not folder and not path.is_file():
+            raise ScenarioFileError(self.source, key, f"file not found: {path}")
+        return path
+
     def as_dict(self) -> dict[str, Any]:
         """The file's content as plain data, envelope first (what :func:`dump_study` writes)."""
         head: dict[str, Any] = {"kind": self.kind, "version": self.version}

@@ -16,7 +16,6 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from application.files import ScenarioFileError
 from application.network_run import OpenedNetwork, open_network_bytes
 from application.paths import DEMO_NETWORK, DEMO_PLACEMENT, studies_dir
 from application.placement_files import placement_from, read_placement
@@ -100,12 +99,9 @@ def source_of_study(study) -> NetworkSource | None:
     ScenarioFileError
         The network file does not exist.
     """
-    rel = study.body.get("network")
-    if rel is None:
+    network = study.path_of("network")
+    if network is None:
         return None
-    network = study.resolve(rel)
-    if not network.exists():
-        raise ScenarioFileError(study.source, "network", f"file not found: {network}")
     placement = study.body.get("placement")
     kw = {}
     if isinstance(placement, str):
