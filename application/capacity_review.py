@@ -1,21 +1,25 @@
 """The 2025 capacity review written to a folder: CSV tables and PNG plots (atomically).
 
 Exports :func:`write_review` (what ``python -m planning capacity`` and a
-``capacity_whatif`` study write) and :func:`reported_vs_model`. The numbers come from
+``capacity_whatif`` study write), :func:`reported_vs_model` and :func:`write_capacity_layers`. The numbers come from
 :mod:`planning.capacity`; this module only chooses the tables and files.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from application.writers import save_figure, write_csv
+from gis.files import write_layers
 from planning.capacity.gaps import committed_only, compare_to_targets
+from planning.capacity.geometry import GEOGRAPHIC_CRS
 from planning.capacity.indicators import indicators, sample_compliance
-from planning.capacity.layers import has_geometry, write_capacity_layers
+from planning.capacity.layers import capacity_layers, has_geometry
 from planning.capacity.plots import plot_trajectories, plot_utilisation
 from planning.capacity.registry import Registry
 from planning.capacity.schedule import DEFAULT_YEARS, project_schedule
@@ -25,7 +29,7 @@ from planning.capacity.trunk import Trunk, swmm_check, trunk_check, trunk_inflow
 from planning.capacity.utilisation import overload_warnings, plant_flows
 from planning.capacity.whatif import WhatIf, apply_whatif
 
-__all__ = ["reported_vs_model", "write_review"]
+__all__ = ["reported_vs_model", "write_capacity_layers", "write_review"]
 
 
 def reported_vs_model(registry: Registry, ind: pd.DataFrame) -> pd.DataFrame:
@@ -131,3 +135,35 @@ def write_review(
     if whatif is not None:
         review(apply_whatif(registry, whatif), "_whatif", ind, f"what-if: {whatif.name}")
     return written
+
+
+def write_capacity_layers(
+    registry: Registry,
+    path: str | os.PathLike,
+    year: int,
+    *,
+    crs: Any = GEOGRAPHIC_CRS,
+    plant_flows_table: pd.DataFrame | None = None,
+) -> Path:
+    """Write the ``plants`` and ``catchments`` layers of ``year`` to one GeoPackage.
+
+    Written atomically by :func:`gis.write_layers` (temporary file, then ``os.replace``).
+
+    Parameters
+    ----------
+    registry : Registry
+    path : str or os.PathLike
+        Target ``.gpkg``; replaced if it exists.
+    year : int
+    crs : optional
+        CRS of both layers; EPSG:4326 by default.
+    plant_flows_table : pandas.DataFrame, optional
+        As in :func:`capacity_layers`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    layers = capacity_layers(registry, year, crs=crs, plant_flows_table=plant_flows_table)
+    return write_layers(layers, path)

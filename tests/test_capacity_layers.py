@@ -13,6 +13,7 @@ from shapely.geometry import Point, box  # noqa: E402
 
 import gis  # noqa: E402
 from application import DEMO_REGISTRY as DEMO_DATA  # noqa: E402
+from application.capacity_review import write_capacity_layers  # noqa: E402
 from application.cli import main as planning_main  # noqa: E402
 from planning.capacity import (  # noqa: E402
     Registry,
@@ -21,7 +22,6 @@ from planning.capacity import (  # noqa: E402
     load_registry,
     plant_flows,
     plant_layer,
-    write_capacity_layers,
 )
 
 PLANTS_CSV = """plant_id,name,basin,design_capacity_m3_per_d,effluent_class,lon,lat,illustrative

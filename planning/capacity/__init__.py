@@ -15,7 +15,7 @@ Command line: ``python -m planning.capacity --out DIR``. See docs/capacity.md.
 
 from .gaps import committed_only, compare_to_targets, gap_table
 from .indicators import indicators, sample_compliance
-from .layers import capacity_layers, catchment_layer, plant_layer, write_capacity_layers
+from .layers import capacity_layers, catchment_layer, plant_layer
 from .plots import plot_trajectories, plot_utilisation
 from .registry import Assumptions, Registry, load_registry
 from .schedule import DEFAULT_YEARS, plant_capacity, project_schedule
@@ -66,5 +66,4 @@ __all__ = [
     "swmm_check",
     "trunk_check",
     "trunk_inflows",
-    "write_capacity_layers",
 ]

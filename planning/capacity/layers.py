@@ -1,7 +1,7 @@
 """GIS result layers of the capacity review: plants (points) and catchments (polygons).
 
 Exports :func:`plant_layer`, :func:`catchment_layer`, :func:`capacity_layers`,
-:func:`write_capacity_layers` and :func:`has_geometry`. Called by the 2025 capacity page
+:func:`has_geometry` (the GeoPackage file: ``application.capacity_review.write_capacity_layers``). Called by the 2025 capacity page
 (map and GeoPackage download) and by :func:`application.capacity_review.write_review`
 (``capacity_layers.gpkg``).
 
@@ -14,9 +14,7 @@ geopandas and :mod:`gis` are imported where used.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,7 +31,6 @@ __all__ = [
     "catchment_layer",
     "has_geometry",
     "plant_layer",
-    "write_capacity_layers",
 ]
 
 #: Attribute columns of :func:`plant_layer`, in order (index ``plant_id``).
@@ -203,37 +200,3 @@ def capacity_layers(registry: Registry, year: int, *, crs: Any = GEOGRAPHIC_CRS,
     """
     return {"plants": plant_layer(registry, year, flows=plant_flows_table, crs=crs),
             "catchments": catchment_layer(registry, year, crs=crs)}
-
-
-def write_capacity_layers(
-    registry: Registry,
-    path: str | os.PathLike,
-    year: int,
-    *,
-    crs: Any = GEOGRAPHIC_CRS,
-    plant_flows_table: pd.DataFrame | None = None,
-) -> Path:
-    """Write the ``plants`` and ``catchments`` layers of ``year`` to one GeoPackage.
-
-    Written atomically by :func:`gis.write_layers` (temporary file, then ``os.replace``).
-
-    Parameters
-    ----------
-    registry : Registry
-    path : str or os.PathLike
-        Target ``.gpkg``; replaced if it exists.
-    year : int
-    crs : optional
-        CRS of both layers; EPSG:4326 by default.
-    plant_flows_table : pandas.DataFrame, optional
-        As in :func:`capacity_layers`.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    from gis.files import write_layers
-
-    layers = capacity_layers(registry, year, crs=crs, plant_flows_table=plant_flows_table)
-    return write_layers(layers, path)
