@@ -23,8 +23,7 @@ import pandas as pd
 
 from models.inp_check_operations import US_FLOW_UNITS
 from models.network import LEAKAGE_COLUMNS, empty_leakage_table
-
-M_PER_FT = 0.3048
+from models.units import MPERFT as M_PER_FT
 
 
 def per_100m_factor(flow_units: str) -> float:

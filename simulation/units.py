@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from wntr.epanet.util import FlowUnits, HydParam, from_si
 
+from models.units import MPERFT
+
 # EPANET 2.2 constants (src/types.h)
-MPERFT = 0.3048
 M3PERFT3 = 0.028317
 PSIPERFT = 0.4333
 KPAPERPSI = 6.895
