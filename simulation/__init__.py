@@ -19,6 +19,9 @@ closure_branches, BranchCosts
     water or below a minimum pressure, unserved demand), hot-started from one baseline
     extended-period run.
 compile_network, CompiledNetwork
+compile_model, compile_inp
+    A network's arrays without building its WNTR model when ``models.load_network``'s
+    fast reader read it; ``compile_inp(path)`` reads and compiles an INP file.
 peak_demand_time_s, total_demand_m3s
     Demand profile helpers (the hour of peak demand for snapshot studies).
 
@@ -30,6 +33,7 @@ Everything under ``simulation.kernels`` is private to the core.
 from .branches import BranchCosts, closure_branches
 from .capacity import ExtraDemandResult
 from .compile import CompiledNetwork, compile_network, peak_demand_time_s, total_demand_m3s
+from .compile_inp import compile_inp, compile_model
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
@@ -40,6 +44,8 @@ __all__ = [
     "SimulationResults",
     "ConvergenceError",
     "compile_network",
+    "compile_model",
+    "compile_inp",
     "CompiledNetwork",
     "peak_demand_time_s",
     "total_demand_m3s",

@@ -265,6 +265,66 @@ def _time_options(wn) -> dict:
                 tstart=int(round(t.start_clocktime)) % C.SECPERDAY)
 
 
+def pipe_arrays(diameter_m, length_m, roughness, minor_loss, check_valve, closed, u,
+                formflag, hexp) -> dict:
+    """Pipe columns in internal units, from WNTR's SI values (vectorised).
+
+    Parameters
+    ----------
+    diameter_m, length_m, roughness, minor_loss : ndarray
+        As WNTR holds them (roughness: m for D-W, unitless for H-W and C-M).
+    check_valve, closed : ndarray of bool
+    u : UnitSystem
+    formflag : int
+        Head-loss formula code.
+    hexp : float
+        Head-loss exponent.
+
+    Returns
+    -------
+    dict of ndarray
+        ``ltype``, ``diam`` (ft), ``length`` (ft), ``kc`` (roughness in file units, D-W
+        in ft), ``km`` (ft/cfs^2), ``rcoef`` (EPANET's resistance), ``status0``.
+    """
+    dw = formflag == C.DW
+    d_file = diameter_m * u.file_factor(HydParam.PipeDiameter)
+    diam = d_file / (12.0 if not u.si else 1000.0 * u.length)
+    length = length_m * u.file_factor(HydParam.Length) / u.length
+    rough_file = roughness * float(wntr.epanet.util.from_si(
+        u.fu, 1.0, HydParam.RoughnessCoeff, darcy_weisbach=dw))
+    kc = rough_file / (1000.0 * u.length) if dw else rough_file
+    dd = diam
+    with np.errstate(divide="ignore", invalid="ignore"):
+        km = np.where(dd > 0, 0.02517 * minor_loss / dd ** 4, 0.0)
+        e, L = kc, length
+        if formflag == C.HW:
+            rcoef = 4.727 * L / e ** hexp / dd ** 4.871
+        elif formflag == C.DW:
+            rcoef = L / 2.0 / 32.2 / dd / (math.pi * dd ** 2 / 4.0) ** 2
+        else:
+            rcoef = (4.0 * e / (1.49 * math.pi * dd ** 2)) ** 2 * (dd / 4.0) ** -1.333 * L
+    ltype = np.where(check_valve, C.CVPIPE, C.PIPE).astype(np.int64)
+    status0 = np.where(closed, C.CLOSED, C.OPEN).astype(np.int64)
+    return dict(ltype=ltype, diam=diam, length=length, kc=kc, km=km, rcoef=rcoef,
+                status0=status0)
+
+
+def adjacency(n1, n2, nn):
+    """Node -> incident links (CSR), each node's links in link order.
+
+    Returns
+    -------
+    adj_ptr, adj_link : ndarray of int64
+    """
+    ends = np.empty(2 * len(n1), dtype=np.int64)
+    ends[0::2] = n1
+    ends[1::2] = n2
+    adj_ptr = np.zeros(nn + 1, dtype=np.int64)
+    adj_ptr[1:] = np.cumsum(np.bincount(ends, minlength=nn))
+    adj_link = (np.argsort(ends, kind="stable") // 2).astype(np.int64)
+    return adj_ptr, adj_link
+
+
 def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     """Compile a WNTR model into the solver's frozen arrays.
 
@@ -422,39 +482,25 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     headloss = str(hyd.headloss).upper()
     formflag = {"H-W": C.HW, "D-W": C.DW, "C-M": C.CM}[headloss]
     hexp = 1.852 if formflag == C.HW else 2.0
-    dw = formflag == C.DW
 
     lobj = [wn.get_link(name) for name in link_names]
     n1[:] = [node_index[lk.start_node_name] for lk in lobj]
     n2[:] = [node_index[lk.end_node_name] for lk in lobj]
 
     rough_si = np.full(nl, np.nan)
-    # pipes, vectorised: gather attributes once, convert with one factor per quantity
     np_ = len(pipes)
     pobj = [wn.get_link(name) for name in pipes]
     rough_si[:np_] = [p.roughness for p in pobj]
-    ltype[:np_] = [C.CVPIPE if p.check_valve else C.PIPE for p in pobj]
-    d_file = np.array([p.diameter for p in pobj], dtype=float) * u.file_factor(
-        HydParam.PipeDiameter)
-    diam[:np_] = d_file / (12.0 if not u.si else 1000.0 * u.length)
-    length[:np_] = (np.array([p.length for p in pobj], dtype=float)
-                    * u.file_factor(HydParam.Length) / u.length)
-    rough_file = rough_si[:np_] * float(wntr.epanet.util.from_si(
-        u.fu, 1.0, HydParam.RoughnessCoeff, darcy_weisbach=dw))
-    kc[:np_] = rough_file / (1000.0 * u.length) if dw else rough_file
-    ml = np.array([float(p.minor_loss) for p in pobj])
-    dd = diam[:np_]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        km[:np_] = np.where(dd > 0, 0.02517 * ml / dd ** 4, 0.0)
-        e, L = kc[:np_], length[:np_]
-        if formflag == C.HW:
-            rcoef[:np_] = 4.727 * L / e ** hexp / dd ** 4.871
-        elif formflag == C.DW:
-            rcoef[:np_] = L / 2.0 / 32.2 / dd / (math.pi * dd ** 2 / 4.0) ** 2
-        else:
-            rcoef[:np_] = (4.0 * e / (1.49 * math.pi * dd ** 2)) ** 2 * (dd / 4.0) ** -1.333 * L
     closed = wntr.network.LinkStatus.Closed
-    status0[:np_] = [C.CLOSED if p.initial_status == closed else C.OPEN for p in pobj]
+    pipe = pipe_arrays(
+        np.array([p.diameter for p in pobj], dtype=float),
+        np.array([p.length for p in pobj], dtype=float), rough_si[:np_],
+        np.array([float(p.minor_loss) for p in pobj]),
+        np.array([bool(p.check_valve) for p in pobj], dtype=bool),
+        np.array([p.initial_status == closed for p in pobj], dtype=bool), u, formflag, hexp)
+    for target, key in ((ltype, "ltype"), (diam, "diam"), (length, "length"), (kc, "kc"),
+                        (km, "km"), (rcoef, "rcoef"), (status0, "status0")):
+        target[:np_] = pipe[key]
 
     npump = len(pumps)
     pump_link = np.zeros(npump, dtype=np.int64)
@@ -567,15 +613,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
             status0[k] = C.ACTIVE if t in (C.PRV, C.PSV, C.FCV) else C.OPEN
 
     # ---- adjacency -------------------------------------------------------------------
-    deg = np.bincount(np.concatenate([n1, n2]), minlength=nn)
-    adj_ptr = np.zeros(nn + 1, dtype=np.int64)
-    adj_ptr[1:] = np.cumsum(deg)
-    adj_link = np.zeros(2 * nl, dtype=np.int64)
-    fill = adj_ptr[:-1].copy()
-    for k in range(nl):
-        for n in (n1[k], n2[k]):
-            adj_link[fill[n]] = k
-            fill[n] += 1
+    adj_ptr, adj_link = adjacency(n1, n2, nn)
 
     status_link = np.nonzero((ltype == C.CVPIPE) | (ltype == C.PUMP) | (ltype == C.FCV)
                              | (n1 >= nj) | (n2 >= nj))[0].astype(np.int64)
@@ -748,8 +786,9 @@ def peak_demand_time_s(net, horizon_s: int = 86400) -> int:
     int
         Seconds from the model's start (the ``time_s`` of ``SteadyStateSolver``).
     """
-    cn = net if isinstance(net, CompiledNetwork) else compile_network(
-        getattr(net, "wn", net), getattr(net, "pipe_leakage", None))
+    from .compile_inp import compile_model  # compile_inp imports this module
+
+    cn = compile_model(net)
     pstep = max(int(cn.opt.pstep), 1)
     first = (pstep - cn.opt.pstart % pstep) % pstep or pstep
     times = np.array([0, *range(first, max(int(horizon_s), 1), pstep)], dtype=np.int64)

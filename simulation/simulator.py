@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compile import CompiledNetwork, compile_network
+from .compile import CompiledNetwork
+from .compile_inp import compile_model
 from .kernels.run import D_ERR, D_TIME, run_eps
 from .kernels.state import new_state
 from .kernels.structs import pack_state
@@ -138,9 +139,8 @@ class NumbaSimulator:
             self._name = ""
             self.compiled = net
             return
-        wn, leakage = model_parts(net)
-        self._name = getattr(wn, "name", "") or ""
-        self.compiled: CompiledNetwork = compile_network(wn, leakage)
+        self._name = getattr(net, "name", "") or ""
+        self.compiled: CompiledNetwork = compile_model(net)
 
     def run_sim(self, convergence: str = "raise") -> SimulationResults:
         """Run the extended-period simulation set in the model's time options.
