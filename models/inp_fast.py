@@ -142,10 +142,18 @@ class _Scan:
 
     def __init__(self, text: str, path: Path | None):
         self.path = path
-        self.buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-        self.starts, self.ends = K.split_lines(self.buf)
+        raw = text.encode("utf-8")
+        self.buf = np.frombuffer(raw, dtype=np.uint8)
         if self.buf.size == 0:
             raise _NotPlain
+        if raw.find(b"\r") < 0:  # plain \n line breaks: one vectorised search
+            breaks = np.flatnonzero(self.buf == 10)
+            self.starts = np.concatenate([[0], breaks + 1])
+            self.ends = np.concatenate([breaks, [self.buf.size]])
+            if self.starts[-1] == self.buf.size and len(self.starts) > 1:
+                self.starts, self.ends = self.starts[:-1], self.ends[:-1]
+        else:
+            self.starts, self.ends = K.split_lines(self.buf)
         first = K.first_marks(self.buf, self.starts, self.ends, K.WHITESPACE)
         marked = np.nonzero(first >= 0)[0]
         marks = self.buf[first[marked]]
@@ -247,7 +255,7 @@ def read_arrays(text: str, path: Path | None) -> FastRead | None:
         an error in a bulk section, a WNTR parse error in the rest): the caller reads
         the file with WNTR, which reports the same problems.
     """
-    if _UNICODE_SPACE.search(text):
+    if not text.isascii() and _UNICODE_SPACE.search(text):
         return None
     try:
         return _read(text, path)
@@ -319,13 +327,13 @@ def _read(text: str, path: Path | None) -> FastRead:
     with_status = np.nonzero(pipes.count == 8)[0]
     words = scan.strings(pipes, pipes.field(7, with_status))
     if words:
-        unique, inverse = np.unique(np.array(words, dtype=object), return_inverse=True)
-        status = [match_keyword(w, _PIPE_STATUS) for w in unique]
-        if None in status:
+        codes = {"CV": 0, "CLOSED": 1, "OPEN": 2, None: -1}
+        code = {w: codes[match_keyword(w, _PIPE_STATUS)] for w in set(words)}
+        canon = np.fromiter(map(code.__getitem__, words), dtype=np.int8, count=len(words))
+        if (canon < 0).any():
             raise _NotPlain
-        canon = np.array(status, dtype=object)[inverse]
-        check_valve[with_status] = canon == "CV"
-        closed[with_status] = canon == "CLOSED"
+        check_valve[with_status] = canon == 0
+        closed[with_status] = canon == 1
 
     # ---- coordinates, vertices: checked only (the map lives in the WNTR model) ------------
     for sec, known in ((coords, node_index), (verts, None)):
