@@ -85,6 +85,11 @@ class InpArrays:
     pipe_check_valve, pipe_closed : ndarray of bool
     skeleton_junctions, skeleton_pipes : ndarray of int64
         Junction / pipe index of each junction / pipe of the skeleton, in its order.
+    controls : tuple of tuple of str, or None
+        The ``[CONTROLS]`` lines as checked and rewritten (``LINK id setting AT TIME|
+        CLOCKTIME H:MM:SS`` or ``LINK id setting IF NODE id ABOVE|BELOW value``), in file
+        order, left out of the skeleton (WNTR's control objects are slow to build); None
+        when some line has another form and the skeleton holds them all.
     """
 
     path: Path | None
@@ -108,6 +113,7 @@ class InpArrays:
     pipe_closed: np.ndarray
     skeleton_junctions: np.ndarray
     skeleton_pipes: np.ndarray
+    controls: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -387,6 +393,9 @@ def _read(text: str, path: Path | None) -> FastRead:
     checked = run_checks(skeleton_text)
     numbers = sorted(list(scan.headers) + list(other_raw))
     compact = [checked.replacements.get(n, other_raw.get(n, full_lines[n - 1])) for n in numbers]
+    controls = _plain_controls(numbers, compact, data_lines)
+    if controls is not None:
+        compact = [text for n, text in zip(numbers, compact) if n not in controls[1]]
     skeleton, wntr_notes = parse_with_wntr(compact, skeleton_text, path)
 
     # ---- SI values, as WNTR converts them ---------------------------------------------------
@@ -413,9 +422,34 @@ def _read(text: str, path: Path | None) -> FastRead:
             to_si(fu, roughness, HydParam.RoughnessCoeff, darcy_weisbach=dw), dtype=float),
         pipe_minor_loss=minor, pipe_check_valve=check_valve, pipe_closed=closed,
         skeleton_junctions=skel_junctions, skeleton_pipes=skel_pipes,
+        controls=None if controls is None else controls[0],
     )
     notes = list(dict.fromkeys(checked.warnings + wntr_notes))
     return FastRead(arrays, checked.leakage, checked.flow_units, notes)
+
+
+def _plain_controls(numbers, texts, data_lines):
+    """The checked ``[CONTROLS]`` lines as token tuples and their line numbers, or None.
+
+    None when a line is not one of the two forms ``compile_inp`` compiles (then WNTR
+    reads them all).
+    """
+    control_lines = {line.number for line in data_lines if line.section == "[CONTROLS]"}
+    rows = []
+    for number, text in zip(numbers, texts):
+        if number not in control_lines:
+            continue
+        tokens = tuple(text.partition(";")[0].split())
+        if not tokens:
+            continue  # dropped by the checks
+        timed = (len(tokens) == 6 and tokens[3] == "AT" and tokens[4] in ("TIME", "CLOCKTIME")
+                 and tokens[5].count(":") == 2)
+        level = (len(tokens) == 8 and tokens[3] == "IF" and tokens[4] == "NODE"
+                 and tokens[6] in ("ABOVE", "BELOW"))
+        if tokens[0] != "LINK" or not (timed or level):
+            return None
+        rows.append(tokens)
+    return tuple(rows), control_lines
 
 
 def _section_finder(scan: _Scan):

@@ -26,6 +26,7 @@ from .compile import (
     compile_network,
     pipe_arrays,
 )
+from .controls import ControlArrays, _hours_g, _internal_setting
 from .kernels import constants as C
 
 
@@ -164,7 +165,11 @@ def compile_arrays(arrays, pipe_leakage=None) -> CompiledNetwork:
     )
     opt = sk.opt._replace(has_leakage=has_leakage)
     sm = build_structure(nj, n1, n2)
-    ctl = compile_controls(skel_wn, node_index, link_index, net, u)
+    if arrays.controls is None:
+        ctl = compile_controls(skel_wn, node_index, link_index, net, u)
+    else:
+        ctl = control_arrays(arrays.controls, node_index, link_index, net, u,
+                             nj + len(skel_wn.reservoir_name_list))
     rules = compile_rules(skel_wn, node_index, link_index, net, u)
     return CompiledNetwork(
         net=net, opt=opt, sm=sm, ctl=ctl, rules=rules, node_names=list(node_names),
@@ -172,3 +177,70 @@ def compile_arrays(arrays, pipe_leakage=None) -> CompiledNetwork:
         node_index=node_index, link_index=link_index, pipe_roughness_si=rough_si,
         warnings=sk.warnings,
     )
+
+
+def control_arrays(rows, node_index, link_index, net, u, first_tank) -> ControlArrays:
+    """Simple controls from checked ``[CONTROLS]`` lines, as ``compile_controls`` makes them.
+
+    Each value goes through WNTR's reading (``to_si``, ``_str_time_to_sec``) and then the
+    same conversions as ``compile_controls``, so the arrays are equal bit for bit.
+
+    Parameters
+    ----------
+    rows : tuple of tuple of str
+        ``models.inp_fast.InpArrays.controls``.
+    node_index, link_index : dict
+    net : NetArrays
+    u : UnitSystem
+    first_tank : int
+        Node index of the first tank (junctions, then reservoirs, then tanks).
+
+    Returns
+    -------
+    ControlArrays
+    """
+    from wntr.epanet.io import _str_time_to_sec
+    from wntr.epanet.util import to_si
+    from wntr.network import LinkStatus
+
+    out = []
+    for tokens in rows:
+        k = link_index[tokens[1]]
+        word = tokens[2].upper()
+        t = net.ltype[k]
+        if word in ("OPEN", "OPENED", "CLOSED", "ACTIVE"):
+            attr, value = "status", LinkStatus[word].value
+        elif t == C.PUMP:
+            attr, value = "base_speed", float(tokens[2])
+        elif t in (C.PRV, C.PSV, C.PBV):
+            attr, value = "setting", to_si(u.fu, float(tokens[2]), HydParam.Pressure)
+        elif t == C.FCV:
+            attr, value = "setting", to_si(u.fu, float(tokens[2]), HydParam.Flow)
+        else:
+            attr, value = "setting", float(tokens[2])
+        status, setting = _internal_setting(None, attr, value, net, k, u)
+        node, ctype, grade, time = -1, C.TIMER, 0.0, 0
+        if tokens[3] == "AT":
+            time = _hours_g(int(_str_time_to_sec(tokens[5])))
+            if tokens[4] == "CLOCKTIME":
+                ctype, time = C.TIMEOFDAY, time % C.SECPERDAY
+        else:
+            node = node_index[tokens[5]]
+            ctype = C.HILEVEL if tokens[6] == "ABOVE" else C.LOWLEVEL
+            if node >= first_tank:
+                thr = float(to_si(u.fu, float(tokens[7]), HydParam.HydraulicHead))
+                grade = net.el[node] + u.file_value(thr, HydParam.HydraulicHead) / u.length
+            else:
+                thr = float(to_si(u.fu, float(tokens[7]), HydParam.Pressure))
+                grade = net.el[node] + u.pressure_ft(thr)
+        out.append((k, node, ctype, grade, time, status, setting))
+    if not out:
+        z = np.zeros(0)
+        zi = np.zeros(0, dtype=np.int64)
+        return ControlArrays(zi, zi, zi, z, zi, zi, z, np.zeros(0, dtype=np.bool_))
+    a = list(zip(*out))
+    return ControlArrays(
+        link=np.asarray(a[0], dtype=np.int64), node=np.asarray(a[1], dtype=np.int64),
+        ctype=np.asarray(a[2], dtype=np.int64), grade=np.asarray(a[3], dtype=float),
+        time=np.asarray(a[4], dtype=np.int64), status=np.asarray(a[5], dtype=np.int64),
+        setting=np.asarray(a[6], dtype=float), enabled=np.ones(len(out), dtype=np.bool_))
