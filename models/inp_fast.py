@@ -20,6 +20,7 @@ today's checks with no rewrite or warning in its bulk sections.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -454,11 +455,11 @@ def _plain_controls(numbers, texts, data_lines):
 
 def _section_finder(scan: _Scan):
     """Line number -> its section header (for the few lines outside the bulk)."""
-    lows = np.array([lo for _, lo, _ in scan.blocks], dtype=np.int64)
+    lows = [lo for _, lo, _ in scan.blocks]
     names = [name for name, _, _ in scan.blocks]
 
     def section_of(number: int) -> str:
-        return names[int(np.searchsorted(lows, number - 1, side="right")) - 1]
+        return names[bisect.bisect_right(lows, number - 1) - 1]
 
     return section_of
 

@@ -325,7 +325,7 @@ def adjacency(n1, n2, nn):
     return adj_ptr, adj_link
 
 
-def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
+def compile_network(wn, pipe_leakage=None, *, structure: bool = True) -> CompiledNetwork:
     """Compile a WNTR model into the solver's frozen arrays.
 
     Parameters
@@ -335,6 +335,9 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     pipe_leakage : pandas.DataFrame, optional
         EPANET 2.3 pipe leakage per pipe (columns ``leak_area_mm2_per_100m``,
         ``leak_expansion_mm2_per_m``), as kept by :class:`models.Network`.
+    structure : bool
+        False: leave ``sm``, ``ctl`` and ``rules`` as None (``simulation.compile_inp``
+        compiles a partial model and builds them for the whole network).
 
     Returns
     -------
@@ -671,9 +674,11 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         tshift=0, has_leakage=has_leakage, report_head_error=0, **times,
     )
 
-    sm = build_structure(nj, n1, n2)
-    ctl = compile_controls(wn, node_index, link_index, net, u)
-    rules = compile_rules(wn, node_index, link_index, net, u)
+    sm = ctl = rules = None
+    if structure:
+        sm = build_structure(nj, n1, n2)
+        ctl = compile_controls(wn, node_index, link_index, net, u)
+        rules = compile_rules(wn, node_index, link_index, net, u)
     return CompiledNetwork(
         net=net, opt=opt, sm=sm, ctl=ctl, rules=rules, node_names=node_names,
         link_names=link_names, junction_names=junctions, units=u, node_index=node_index,

@@ -83,7 +83,7 @@ def compile_arrays(arrays, pipe_leakage=None) -> CompiledNetwork:
     from .kernels.linalg import build_structure
 
     skel_wn = arrays.skeleton
-    sk = compile_network(skel_wn)
+    sk = compile_network(skel_wn, structure=False)
     u, sn = sk.units, sk.net
     nj = len(arrays.junction_names)
     node_names = arrays.node_names
