@@ -18,14 +18,8 @@ import os
 import numpy as np
 from wntr.epanet.util import HydParam
 
-from .compile import (
-    CompiledNetwork,
-    NetArrays,
-    _pipe_leakage,
-    adjacency,
-    compile_network,
-    pipe_arrays,
-)
+from .compile import CompiledNetwork, NetArrays, _pipe_leakage, compile_network
+from .compile_parts import adjacency, pipe_arrays
 from .controls import ControlArrays, _hours_g, _internal_setting
 from .kernels import constants as C
 
