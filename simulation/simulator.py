@@ -139,7 +139,8 @@ class NumbaSimulator:
             self._name = ""
             self.compiled = net
             return
-        self._name = getattr(net, "name", "") or ""
+        self._name = (getattr(net, "name", None)
+                      or getattr(getattr(net, "wn", None), "name", "") or "")
         self.compiled: CompiledNetwork = compile_model(net)
 
     def run_sim(self, convergence: str = "raise") -> SimulationResults:

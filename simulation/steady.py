@@ -123,7 +123,7 @@ class SteadyStateSolver:
             cn, model_options = net, None
         else:
             cn = compile_model(net)  # no WNTR model built for a fast-read network
-            model_options = net.options
+            model_options = getattr(net, "options", None) or getattr(net, "wn", net).options
         u = cn.units
         opt = cn.opt
         # snapshots skip the diagnostic head-error pass (one headloss evaluation per solve)
