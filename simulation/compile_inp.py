@@ -150,7 +150,7 @@ def compile_arrays(arrays, pipe_leakage=None) -> CompiledNetwork:
         node_tank=node_tank, tank_area=sn.tank_area, tank_hmin=sn.tank_hmin,
         tank_hmax=sn.tank_hmax, tank_h0=sn.tank_h0, tank_vmin=sn.tank_vmin,
         tank_vmax=sn.tank_vmax, tank_v0=sn.tank_v0, tank_vcurve=sn.tank_vcurve,
-        tank_pat=sn.tank_pat, tank_overflow=sn.tank_overflow, dem_ptr=arrays.demand_ptr,
+        tank_pat=sn.tank_pat, tank_overflow=sn.tank_overflow, dem_ptr=arrays.demand_ptr.copy(),
         dem_base=dem_base, dem_pat=dem_pat.astype(np.int64), ke=ke, pat_ptr=sn.pat_ptr,
         pat_val=sn.pat_val, cur_ptr=sn.cur_ptr, cur_x=sn.cur_x, cur_y=sn.cur_y,
         adj_ptr=adj_ptr, adj_link=adj_link, status_link=status_link,
