@@ -262,12 +262,25 @@ def read_arrays(text: str, path: Path | None) -> FastRead | None:
         an error in a bulk section, a WNTR parse error in the rest): the caller reads
         the file with WNTR, which reports the same problems.
     """
-    if not text.isascii() and _UNICODE_SPACE.search(text):
+    if not text.isascii() and _unicode_space_in_data(text):
         return None
     try:
         return _read(text, path)
     except (_NotPlain, NetworkInputError):
         return None
+
+
+def _unicode_space_in_data(text: str) -> bool:
+    """True if a Unicode space (one ``str.split`` splits at) stands before a line's ``;``.
+
+    In comments they change nothing (Chinese-locale tools write U+3000 there).
+    """
+    for match in _UNICODE_SPACE.finditer(text):
+        at = match.start()
+        line_start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        if text.find(";", line_start, at) < 0:
+            return True
+    return False
 
 
 def _read(text: str, path: Path | None) -> FastRead:

@@ -179,6 +179,19 @@ def test_demands_override_junction_demand_in_file_order(tmp_path):
     assert cn.net.dem_ptr[j + 1] - cn.net.dem_ptr[j] == 2
 
 
+def test_chinese_names_and_ideographic_spaces_in_comments(tmp_path):
+    text = (WNTR_LIBRARY / "Net1.inp").read_text()
+    text = text.replace("[JUNCTIONS]\n", "[JUNCTIONS]\n 水厂J\t700\t1 ;\u3000进水\n")
+    text = text.replace("[PIPES]\n", "[PIPES]\n 管1\t水厂J\t10\t100\t12\t100 ;\u3000新\n")
+    text = text.replace("[DEMANDS]\n", "[DEMANDS]\n 12  1.5  ;\u3000居民\n")
+    path = tmp_path / "gbk.inp"
+    path.write_bytes(text.encode("gb18030"))
+    fast, slow = load_network(path), load_network(path, fast=False)
+    assert fast.arrays is not None and fast.arrays.junction_names[0] == "水厂J"
+    assert fast.warnings == slow.warnings
+    assert_same_compiled(compile_model(fast), compile_network(slow.wn))
+
+
 def test_crlf_and_comment_only_lines(tmp_path):
     text = (WNTR_LIBRARY / "Net1.inp").read_text().replace("\n", "\r\n")
     path = tmp_path / "crlf.inp"
