@@ -5,7 +5,9 @@ Public API:
 - :class:`Network` -- a WNTR ``WaterNetworkModel`` plus EPANET 2.3 pipe leakage
   (``pipe_leakage``) and reader warnings; ``Network.from_wn``, ``Network.copy``.
 - :func:`load_network` -- read an EPANET 2.2/2.3 INP file; every malformed file raises
-  :class:`NetworkInputError` naming the file, the line and the problem.
+  :class:`NetworkInputError` naming the file, the line and the problem. The fast reader
+  (``models.inp_fast``) keeps junctions, pipes and demands as arrays (``Network.arrays``,
+  compiled by ``simulation.compile_model``) and builds ``Network.wn`` on first use.
 - :func:`write_inp` -- write a network back (atomically), leakage included.
 - :class:`NetworkInputError`
 - :func:`replacing`, :func:`write_atomic`, :func:`write_bytes_atomic` -- all-or-nothing

@@ -24,6 +24,7 @@ from wntr.epanet.util import FlowUnits
 from models.atomic import replacing
 from models.errors import NetworkInputError
 from models.inp_check import run_checks
+from models.inp_fast import read_arrays
 from models.inp_text import InpText, decode_inp, scan_inp
 from models.leakage import leakage_section, leakage_table
 from models.network import Network
@@ -78,7 +79,9 @@ class _LogCollector(logging.Handler):
             self.messages.append(str(record.msg))
 
 
-def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Network:
+def load_network(
+    path: str | os.PathLike, *, encoding: str | None = None, fast: bool = True
+) -> Network:
     """Read an EPANET 2.2 or 2.3 INP file into a :class:`Network`.
 
     Beyond WNTR 1.5 this reads the EPANET 2.3 ``[LEAKAGE]`` section (into
@@ -94,6 +97,12 @@ def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Net
         Text encoding. By default UTF-8 (or UTF-16 with a byte-order mark), then
         GB18030/GBK (files from Chinese-locale tools), then Latin-1; a file that is not
         UTF-8 gets a note in ``Network.warnings`` naming the codec used.
+    fast : bool
+        Use the fast reader (``models.inp_fast``): junctions, pipes, coordinates and
+        demands are read as arrays and the WNTR model is built only when ``Network.wn``
+        is first used; the solver compiles from the arrays until then. Files the fast
+        reader does not cover are read the WNTR way. False: always build the WNTR
+        model now. Both give the same model, arrays, warnings and errors.
 
     Returns
     -------
@@ -121,7 +130,7 @@ def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Net
         raise NetworkInputError(
             path, None, None, f"cannot decode file as {encoding}: {exc}"
         ) from None
-    net = _load_text(text, path)
+    net = _load_text(text, path, fast)
     if encoding is None and codec in ("gb18030", "latin-1"):
         # a guess: names with non-ASCII characters may be wrong if the guess is
         net.warnings.append(
@@ -130,17 +139,38 @@ def load_network(path: str | os.PathLike, *, encoding: str | None = None) -> Net
     return net
 
 
-def _load_text(text: str, path: Path) -> Network:
+def _load_text(text: str, path: Path, fast: bool = True) -> Network:
+    if fast:
+        read = read_arrays(text, path, parse_with_wntr)
+        if read is not None:
+            table = leakage_table(read.leakage, read.flow_units)
+            return Network(path=path, pipe_leakage=table, warnings=read.warnings,
+                           arrays=read.arrays, build_wn=build_wn)
     scanned = scan_inp(text, path)
     checked = run_checks(scanned)
     lines = [checked.replacements.get(i + 1, line) for i, line in enumerate(scanned.lines)]
-    wn, wntr_warnings = _parse_with_wntr(lines, scanned, path)
+    wn, wntr_warnings = parse_with_wntr(lines, scanned, path)
     notes = list(dict.fromkeys(checked.warnings + wntr_warnings))
     table = leakage_table(checked.leakage, checked.flow_units)
     return Network(wn=wn, path=path, pipe_leakage=table, warnings=notes)
 
 
-def _parse_with_wntr(lines: list[str], scanned: InpText, path: Path):
+def build_wn(text: str, path: Path | None):
+    """The WNTR model of a decoded INP text (the fast reader's deferred step).
+
+    Parameters
+    ----------
+    text : str
+    path : pathlib.Path or None
+
+    Returns
+    -------
+    wntr.network.WaterNetworkModel
+    """
+    return _load_text(text, path, fast=False).wn
+
+
+def parse_with_wntr(lines: list[str], scanned: InpText, path: Path):
     """Run WNTR's INP parser on the cleaned lines (same numbering as the file)."""
     with tempfile.TemporaryDirectory(prefix="kwp-inp-") as folder:
         temp = Path(folder) / "network.inp"

@@ -8,7 +8,6 @@ step) and ``planning``; written back by ``models.write_inp``.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -60,14 +59,15 @@ def empty_leakage_table() -> pd.DataFrame:
     return table
 
 
-@dataclass
 class Network:
     """A water network: the WNTR model plus EPANET 2.3 pipe leakage.
 
     Attributes
     ----------
     wn : wntr.network.WaterNetworkModel
-        The model, in WNTR's SI units (m, m^3/s, ...).
+        The model, in WNTR's SI units (m, m^3/s, ...). A network read by the fast reader
+        (``models.load_network``) builds it on first use (seconds for a city model);
+        until then ``arrays`` holds the network and the solver compiles from it.
     path : pathlib.Path or None
         The INP file it was read from, or None for a model built in code.
     pipe_leakage : pandas.DataFrame
@@ -91,12 +91,72 @@ class Network:
     warnings : list of str
         Things the reader accepted but the user should know (lines EPANET ignores,
         options WNTR does not support, WNTR's own warnings).
+    arrays : models.inp_fast.InpArrays or None
+        The fast reader's arrays while ``wn`` has not been built (None after: the model
+        may then be edited, so only it describes the network).
     """
 
-    wn: wntr.network.WaterNetworkModel
-    path: Path | None = None
-    pipe_leakage: pd.DataFrame = field(default_factory=empty_leakage_table)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        wn: wntr.network.WaterNetworkModel | None = None,
+        path: Path | None = None,
+        pipe_leakage: pd.DataFrame | None = None,
+        warnings: list[str] | None = None,
+        *,
+        arrays=None,
+        build_wn=None,
+    ) -> None:
+        if wn is None and arrays is None:
+            raise ValueError("a Network needs a WNTR model (or the fast reader's arrays)")
+        if wn is None and build_wn is None:
+            raise ValueError("a Network read as arrays needs the function that builds its model")
+        self._wn = wn
+        self._arrays = None if wn is not None else arrays
+        # The reader passes its own model builder, so this module imports no reader.
+        self._build_wn = None if wn is not None else build_wn
+        self.path = path
+        self.pipe_leakage = empty_leakage_table() if pipe_leakage is None else pipe_leakage
+        self.warnings = [] if warnings is None else warnings
+
+    @property
+    def wn(self) -> wntr.network.WaterNetworkModel:
+        if self._wn is None:
+            self._wn = self._build_wn(self._arrays.text, self.path)
+            self._arrays = None
+            self._build_wn = None
+        return self._wn
+
+    @wn.setter
+    def wn(self, model: wntr.network.WaterNetworkModel) -> None:
+        self._wn = model
+        self._arrays = None
+        self._build_wn = None
+
+    @property
+    def arrays(self):
+        """The fast reader's arrays, or None once the WNTR model exists."""
+        return self._arrays
+
+    @property
+    def name(self) -> str:
+        """The model's name (its file path for a network read from a file)."""
+        if self._wn is None:
+            return str(self.path) if self.path is not None else ""
+        return self._wn.name or ""
+
+    @property
+    def options(self):
+        """The model's options (WNTR ``Options``) without building an unbuilt model.
+
+        Read only: edit ``wn.options`` to change them.
+        """
+        if self._wn is None:
+            return self._arrays.skeleton.options
+        return self._wn.options
+
+    def __repr__(self) -> str:
+        state = "WNTR model" if self._wn is not None else "arrays, WNTR model not built"
+        return f"Network(path={self.path!r}, {state}, {len(self.pipe_leakage)} leaky pipes)"
 
     @classmethod
     def from_wn(
@@ -127,11 +187,14 @@ class Network:
         Returns
         -------
         Network
-            New model, new leakage table, new warnings list; same ``path``.
+            New model (or the same read-only arrays, the model still unbuilt), new
+            leakage table, new warnings list; same ``path``.
         """
         return Network(
-            wn=copy.deepcopy(self.wn),
+            wn=copy.deepcopy(self._wn) if self._wn is not None else None,
             path=self.path,
             pipe_leakage=self.pipe_leakage.copy(deep=True),
             warnings=list(self.warnings),
+            arrays=self._arrays,
+            build_wn=self._build_wn,
         )

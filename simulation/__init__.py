@@ -27,6 +27,9 @@ Scenario, LinkClosure, PdaSettings, with_scenario, run_scenario
     windows) and the one pressure-driven-demand settings value; the model is never edited.
 MIN_SERVICE_HEAD_M
     The minimum service pressure head, m (0.14 MPa, CJ/T 316-2009): every default threshold.
+compile_model, compile_inp
+    A network's arrays without building its WNTR model when ``models.load_network``'s
+    fast reader read it; ``compile_inp(path)`` reads and compiles an INP file.
 
 Public submodules (import them by name): ``simulation.linalg`` (the core's sparse LDL^T,
 for linearised networks) and ``simulation.codes`` (link status codes of solver states).
@@ -39,9 +42,9 @@ from .compile import (
     CompiledNetwork,
     compile_network,
     demand_at,
-    peak_demand_time_s,
     total_demand_m3s,
 )
+from .compile_inp import compile_inp, compile_model, peak_demand_time_s
 from .results import ConvergenceError, SimulationResults
 from .scenario import ScenarioRunner
 from .simulator import NumbaSimulator
@@ -54,6 +57,8 @@ __all__ = [
     "SimulationResults",
     "ConvergenceError",
     "compile_network",
+    "compile_model",
+    "compile_inp",
     "CompiledNetwork",
     "peak_demand_time_s",
     "total_demand_m3s",

@@ -20,8 +20,7 @@ import pandas as pd
 import wntr
 from wntr.epanet.util import HydParam
 
-from models.network import wntr_model
-
+from .compile_parts import adjacency, pipe_arrays
 from .kernels import constants as C
 from .kernels.eps import static_leak_coefficients
 from .units import UnitSystem
@@ -267,7 +266,7 @@ def _time_options(wn) -> dict:
                 tstart=int(round(t.start_clocktime)) % C.SECPERDAY)
 
 
-def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
+def compile_network(wn, pipe_leakage=None, *, structure: bool = True) -> CompiledNetwork:
     """Compile a WNTR model into the solver's frozen arrays.
 
     Parameters
@@ -277,6 +276,9 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     pipe_leakage : pandas.DataFrame, optional
         EPANET 2.3 pipe leakage per pipe (columns ``leak_area_mm2_per_100m``,
         ``leak_expansion_mm2_per_m``), as kept by :class:`models.Network`.
+    structure : bool
+        False: leave ``sm``, ``ctl`` and ``rules`` as None (``simulation.compile_inp``
+        compiles a partial model and builds them for the whole network).
 
     Returns
     -------
@@ -424,39 +426,25 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
     headloss = str(hyd.headloss).upper()
     formflag = {"H-W": C.HW, "D-W": C.DW, "C-M": C.CM}[headloss]
     hexp = 1.852 if formflag == C.HW else 2.0
-    dw = formflag == C.DW
 
     lobj = [wn.get_link(name) for name in link_names]
     n1[:] = [node_index[lk.start_node_name] for lk in lobj]
     n2[:] = [node_index[lk.end_node_name] for lk in lobj]
 
     rough_si = np.full(nl, np.nan)
-    # pipes, vectorised: gather attributes once, convert with one factor per quantity
     np_ = len(pipes)
     pobj = [wn.get_link(name) for name in pipes]
     rough_si[:np_] = [p.roughness for p in pobj]
-    ltype[:np_] = [C.CVPIPE if p.check_valve else C.PIPE for p in pobj]
-    d_file = np.array([p.diameter for p in pobj], dtype=float) * u.file_factor(
-        HydParam.PipeDiameter)
-    diam[:np_] = d_file / (12.0 if not u.si else 1000.0 * u.length)
-    length[:np_] = (np.array([p.length for p in pobj], dtype=float)
-                    * u.file_factor(HydParam.Length) / u.length)
-    rough_file = rough_si[:np_] * float(wntr.epanet.util.from_si(
-        u.fu, 1.0, HydParam.RoughnessCoeff, darcy_weisbach=dw))
-    kc[:np_] = rough_file / (1000.0 * u.length) if dw else rough_file
-    ml = np.array([float(p.minor_loss) for p in pobj])
-    dd = diam[:np_]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        km[:np_] = np.where(dd > 0, 0.02517 * ml / dd ** 4, 0.0)
-        e, L = kc[:np_], length[:np_]
-        if formflag == C.HW:
-            rcoef[:np_] = 4.727 * L / e ** hexp / dd ** 4.871
-        elif formflag == C.DW:
-            rcoef[:np_] = L / 2.0 / 32.2 / dd / (math.pi * dd ** 2 / 4.0) ** 2
-        else:
-            rcoef[:np_] = (4.0 * e / (1.49 * math.pi * dd ** 2)) ** 2 * (dd / 4.0) ** -1.333 * L
     closed = wntr.network.LinkStatus.Closed
-    status0[:np_] = [C.CLOSED if p.initial_status == closed else C.OPEN for p in pobj]
+    pipe = pipe_arrays(
+        np.array([p.diameter for p in pobj], dtype=float),
+        np.array([p.length for p in pobj], dtype=float), rough_si[:np_],
+        np.array([float(p.minor_loss) for p in pobj]),
+        np.array([bool(p.check_valve) for p in pobj], dtype=bool),
+        np.array([p.initial_status == closed for p in pobj], dtype=bool), u, formflag, hexp)
+    for target, key in ((ltype, "ltype"), (diam, "diam"), (length, "length"), (kc, "kc"),
+                        (km, "km"), (rcoef, "rcoef"), (status0, "status0")):
+        target[:np_] = pipe[key]
 
     npump = len(pumps)
     pump_link = np.zeros(npump, dtype=np.int64)
@@ -569,15 +557,7 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
             status0[k] = C.ACTIVE if t in (C.PRV, C.PSV, C.FCV) else C.OPEN
 
     # ---- adjacency -------------------------------------------------------------------
-    deg = np.bincount(np.concatenate([n1, n2]), minlength=nn)
-    adj_ptr = np.zeros(nn + 1, dtype=np.int64)
-    adj_ptr[1:] = np.cumsum(deg)
-    adj_link = np.zeros(2 * nl, dtype=np.int64)
-    fill = adj_ptr[:-1].copy()
-    for k in range(nl):
-        for n in (n1[k], n2[k]):
-            adj_link[fill[n]] = k
-            fill[n] += 1
+    adj_ptr, adj_link = adjacency(n1, n2, nn)
 
     status_link = np.nonzero((ltype == C.CVPIPE) | (ltype == C.PUMP) | (ltype == C.FCV)
                              | (n1 >= nj) | (n2 >= nj))[0].astype(np.int64)
@@ -635,9 +615,11 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
         tshift=0, has_leakage=has_leakage, report_head_error=0, **times,
     )
 
-    sm = build_structure(nj, n1, n2)
-    ctl = compile_controls(wn, node_index, link_index, net, u)
-    rules = compile_rules(wn, node_index, link_index, net, u)
+    sm = ctl = rules = None
+    if structure:
+        sm = build_structure(nj, n1, n2)
+        ctl = compile_controls(wn, node_index, link_index, net, u)
+        rules = compile_rules(wn, node_index, link_index, net, u)
     return CompiledNetwork(
         net=net, opt=opt, sm=sm, ctl=ctl, rules=rules, node_names=node_names,
         link_names=link_names, junction_names=junctions, units=u, node_index=node_index,
@@ -767,27 +749,3 @@ def total_demand_m3s(cn: CompiledNetwork, times_s) -> np.ndarray:
         d = _category_demands_cfs(cn, t, cn.opt.pstart)
         out[r] = d[d > 0].sum()
     return out * cn.units.cfs_to_m3s()
-
-
-def peak_demand_time_s(net, horizon_s: int = 86400) -> int:
-    """Pattern time (s) of the largest total demand within ``horizon_s`` of the start.
-
-    Candidates are the start and every pattern-period boundary after it (a pattern start
-    that is not a multiple of the pattern step shifts the boundaries); the earliest
-    maximum wins.
-
-    Parameters
-    ----------
-    net : models.Network, wntr.network.WaterNetworkModel or CompiledNetwork
-
-    Returns
-    -------
-    int
-        Seconds from the model's start (the ``time_s`` of ``SteadyStateSolver``).
-    """
-    cn = net if isinstance(net, CompiledNetwork) else compile_network(
-        wntr_model(net), getattr(net, "pipe_leakage", None))
-    pstep = max(int(cn.opt.pstep), 1)
-    first = (pstep - cn.opt.pstart % pstep) % pstep or pstep
-    times = np.array([0, *range(first, max(int(horizon_s), 1), pstep)], dtype=np.int64)
-    return int(times[int(np.argmax(total_demand_m3s(cn, times)))])

@@ -6,7 +6,8 @@ import numpy as np
 
 from models.network import wntr_model
 
-from .compile import CompiledNetwork, compile_network
+from .compile import CompiledNetwork
+from .compile_inp import compile_model
 from .kernels.run import D_ERR, D_TIME, run_eps
 from .kernels.state import new_state
 from .kernels.structs import pack_state
@@ -140,9 +141,9 @@ class NumbaSimulator:
             self._name = ""
             self.compiled = net
             return
-        wn, leakage = model_parts(net)
-        self._name = getattr(wn, "name", "") or ""
-        self.compiled: CompiledNetwork = compile_network(wn, leakage)
+        self._name = (getattr(net, "name", None)
+                      or getattr(getattr(net, "wn", None), "name", "") or "")
+        self.compiled: CompiledNetwork = compile_model(net)
 
     def run_sim(self, convergence: str = "raise") -> SimulationResults:
         """Run the extended-period simulation set in the model's time options.

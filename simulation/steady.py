@@ -20,7 +20,8 @@ import pandas as pd
 from models.network import wntr_model
 
 from .capacity import ExtraDemandResult, max_extra_demand
-from .compile import CompiledNetwork, compile_network
+from .compile import CompiledNetwork
+from .compile_inp import compile_model
 from .kernels import constants as C
 from .kernels.eps import init_hydraulics, run_period
 from .kernels.linalg import ldl_solve
@@ -129,10 +130,10 @@ class SteadyStateSolver:
                 pda.required_pressure_m
             pressure_exponent = pda.exponent
         if isinstance(net, CompiledNetwork):
-            cn, wn = net, None
+            cn, model_options = net, None
         else:
-            wn = wntr_model(net)
-            cn = compile_network(wn, getattr(net, "pipe_leakage", None))
+            cn = compile_model(net)  # no WNTR model built for a fast-read network
+            model_options = getattr(net, "options", None) or wntr_model(net).options
         u = cn.units
         opt = cn.opt
         # snapshots skip the diagnostic head-error pass (one headloss evaluation per solve)
@@ -148,8 +149,8 @@ class SteadyStateSolver:
                 u.pressure_ft(minimum_pressure_m)
             preq_ft = opt.preq if required_pressure_m is None else \
                 u.pressure_ft(required_pressure_m)
-            if wn is not None:  # the model's PDA values even when it is run as DDA
-                hyd = wn.options.hydraulic
+            if model_options is not None:  # the model's PDA values even when run as DDA
+                hyd = model_options.hydraulic
                 if minimum_pressure_m is None:
                     pmin_ft = u.pressure_ft(hyd.minimum_pressure)
                 if required_pressure_m is None:
