@@ -4,7 +4,10 @@ Symbolic work (fill-reducing ordering, elimination tree, column counts) is done 
 network in :func:`build_structure`; every Newton iteration only refills the values and calls
 :func:`ldl_numeric` and :func:`ldl_solve` (up-looking LDL^T, as in T. Davis's LDL algorithm).
 The ordering is a minimum-degree ordering of A + A^T taken from SuperLU (MMD), compared
-with reverse Cuthill-McKee; the one with less fill is kept.
+with reverse Cuthill-McKee; the one with less fill is kept. Above ``REDUCED_ORDER_MIN_NJ``
+junctions the trees and chains are ordered first by graph walks and minimum degree runs
+on the reduced core only (:mod:`.ordering`; less than half the time, about the same fill),
+with no comparison.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 from scipy.sparse.linalg import splu
+
+from .ordering import reduced_min_degree_order
+
+REDUCED_ORDER_MIN_NJ = 5000
+"""From this many junctions on, the reduced minimum-degree ordering alone is used."""
 
 
 @njit(cache=True, error_model="numpy")
@@ -100,6 +108,9 @@ def _candidate_orderings(nj, i_rows, j_cols):
     if nj < 3 or len(i_rows) == 0:
         yield np.arange(nj, dtype=np.int64)
         return
+    if nj >= REDUCED_ORDER_MIN_NJ:
+        yield reduced_min_degree_order(nj, i_rows, j_cols)
+        return
     lap = sp.coo_matrix((np.ones(len(i_rows)), (i_rows, j_cols)), shape=(nj, nj))
     lap = (lap + lap.T).tocsr()
     if nj <= 20000:  # cheap alternatives; minimum degree wins on large networks anyway
@@ -136,9 +147,13 @@ def build_structure(nj, n1, n2):
     i_rows = n1[jj]
     j_cols = n2[jj]
     best = None
-    for perm in _candidate_orderings(nj, i_rows, j_cols):
+    candidates = list(_candidate_orderings(nj, i_rows, j_cols))
+    for perm in candidates:
         if len(perm) != nj or (nj and np.bincount(perm, minlength=nj).max() != 1):
             continue
+        if len(candidates) == 1:  # nothing to compare: skip the fill count
+            best = (0, perm)
+            break
         iperm = np.empty(nj, dtype=np.int64)
         iperm[perm] = np.arange(nj)
         ap, ai = _upper_pattern(nj, i_rows, j_cols, iperm)
