@@ -22,7 +22,7 @@ from simulation import (
     compile_model,
     compile_network,
 )
-from tests.networks import LOCAL_NETWORKS, SHARED_NETWORKS, WNTR_LIBRARY, WNTR_TESTING
+from benchmarks.networks import LOCAL_NETWORKS, SHARED_NETWORKS, WNTR_LIBRARY, WNTR_TESTING
 
 _BIG = {"bwsn_network2", "pacific_city", "cy-dbp", "ky23_v", "ky8_v", "ky21_v", "Net6",
         "Net6_plus"}
