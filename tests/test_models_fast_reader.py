@@ -13,6 +13,7 @@ import random
 import numpy as np
 import pytest
 
+from benchmarks.networks import LOCAL_NETWORKS, SHARED_NETWORKS, WNTR_LIBRARY, WNTR_TESTING
 from models import NetworkInputError, load_network
 from models import inp_kernels as K
 from simulation import (
@@ -22,7 +23,6 @@ from simulation import (
     compile_model,
     compile_network,
 )
-from benchmarks.networks import LOCAL_NETWORKS, SHARED_NETWORKS, WNTR_LIBRARY, WNTR_TESTING
 
 _BIG = {"bwsn_network2", "pacific_city", "cy-dbp", "ky23_v", "ky8_v", "ky21_v", "Net6",
         "Net6_plus"}
