@@ -229,8 +229,9 @@ class Ledger:
             cur.execute(_EVENTS.format(name="events"))
             for trigger in _TRIGGERS:
                 cur.execute(trigger)
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                        (SCHEMA_VERSION,))
+            if version != SCHEMA_VERSION:  # new or migrated (an open leaves a file as it is)
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                            (SCHEMA_VERSION,))
             cur.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
 
     @staticmethod
@@ -370,18 +371,19 @@ class Ledger:
         return app.application_id
 
     def add_many(self, apps: Iterable[Application], *, at=None, note: str = "", check=None,
-                 who: str | None = None, rows: Iterable[int] | None = None) -> list[str]:
+                 who=None, rows: Iterable[int] | None = None) -> list[str]:
         """File several received applications in ONE transaction (all or none).
 
-        ``at`` is one time for all, or a sequence with one time per application; ``rows``
-        (optional) are the batch rows named in errors.
+        ``at`` and ``who`` are one value for all, or a list with one per application;
+        ``rows`` (optional) are the batch rows named in errors.
         """
         apps = list(apps)
         rows = list(rows) if rows is not None else [None] * len(apps)
-        name = _who(who)
         times = list(at) if isinstance(at, (list, tuple)) else [at] * len(apps)
-        if len(times) != len(apps) or len(rows) != len(apps):
-            raise ConnectionInputError("at", "give one time (and row) per application")
+        names = list(who) if isinstance(who, (list, tuple)) else [who] * len(apps)
+        if not len(times) == len(names) == len(rows) == len(apps):
+            raise ConnectionInputError("at", "give one time, person and row per application")
+        names = [_who(n) for n in names]
         seen: dict[str, int | None] = {}
         stamps = []
         for app, when, row in zip(apps, times, rows):
@@ -404,7 +406,7 @@ class Ledger:
         if check is not None and self.placement is None:
             self.set_placement(check.placement)
         with self._transaction() as cur:
-            for app, when, row in zip(apps, stamps, rows):
+            for app, when, row, name in zip(apps, stamps, rows, names):
                 if self._row(app.application_id, cur) is not None:  # inside the transaction
                     raise ConnectionInputError("application_id", "already in the ledger",
                                                row=row, application_id=app.application_id)
