@@ -126,10 +126,10 @@ def ledger_panel(item: dict, get_study, policy) -> None:
         table = ledger.list()
     st.markdown("**" + _("Steps") + "**")
     ids = list(table.index)
-    chosen = st.multiselect(_("Applications"), ids, key="led_ids",
-                            format_func=lambda a: f"{a} ({table.loc[a, 'status']})")
+    # plain ids: a label with the status would change with each step and reset the choice
+    chosen = st.multiselect(_("Applications"), ids, key="led_ids")
     cols = st.columns(4)
-    if cols[0].button(_("Assess"), icon=":material/fact_check:", disabled=not chosen):
+    if cols[0].button(_("Assess the chosen"), icon=":material/fact_check:", disabled=not chosen):
         def assess(led, who, when):
             done = assess_pending(led, get_study(), chosen, who=who, at=when)
             return _("Assessed {n}: {verdicts}.").format(n=len(done), verdicts=", ".join(

@@ -38,7 +38,7 @@ def test_ledger_panel_workflow(tmp_path, monkeypatch):
     at.multiselect(key="led_ids").set_value(["A-NEW"])
     at.text_input(key="led_who").set_value("Wang")
     at.text_input(key="led_when").set_value("2025-03-03 10:30").run()
-    _button(at, "Assess").click().run(timeout=RUN_TIMEOUT_S)
+    _button(at, "Assess the chosen").click().run(timeout=RUN_TIMEOUT_S)
     assert any("Assessed 1: A-NEW" in s.value for s in at.success), [e.value for e in at.error]
     # connect before approve: refused by field, nothing stored
     at.text_input(key="led_who").set_value("Chen").run()
