@@ -124,6 +124,14 @@ def ledger_panel(item: dict, get_study, policy) -> None:
 
     with open_ledger_file(ledger_path) as ledger:
         table = ledger.list()
+        in_model = ledger.connected_in_model
+    as_built = st.checkbox(
+        _("The network model already holds the connected applications"), in_model,
+        key="led_in_model", help=_("Unticked: connected applications are added to the network "
+                                   "like approved ones (the model lags behind the ledger)"))
+    if as_built != in_model:
+        with open_ledger_file(ledger_path) as ledger:
+            ledger.set_connected_in_model(as_built)
     st.markdown("**" + _("Steps") + "**")
     ids = list(table.index)
     # plain ids: a label with the status would change with each step and reset the choice

@@ -57,12 +57,15 @@ def test_life_cycle_and_persistence(net3, tmp_path):
         ledger.approve("C-1", at=dt.datetime(2025, 3, 3, 10, 0))
         assert [x.application_id for x in ledger.committed()] == ["C-1"]
         ledger.connect("C-1", at=dt.datetime(2025, 3, 3, 12, 0))
+        # a new ledger: the model does not hold connected customers, so they count
+        assert [x.application_id for x in ledger.committed()] == ["C-1"]
+        ledger.set_connected_in_model(True)  # an as-built model: no double count
         assert ledger.committed() == []
         assert [x.application_id for x in ledger.committed(include_connected=True)] == ["C-1"]
     with Ledger(path) as again:  # reopened: same content
         assert again.status("C-1") == "connected"
         assert again.get("C-1") == a
-        assert again.revision == 4
+        assert again.revision == 5
         assert list(again.events()["to_status"]) == ["received", "assessed", "approved",
                                                      "connected"]
         assert again.median_connection_days() == pytest.approx(3 / 8)  # 3 office hours

@@ -26,6 +26,7 @@ from planning.connections import (
     file_batch,
     median_table,
     record_step_batch,
+    spare_capacity_map,
 )
 from planning.connections.ledger import UNKNOWN_WHO
 
@@ -281,3 +282,25 @@ def test_schema1_file_is_migrated_and_stays_readable(tmp_path):
     with pytest.raises(ConnectionInputError, match="schema version 9"):
         Ledger(newer)
     assert digest(newer) == before
+
+
+def test_approved_and_connected_demand_counts_in_later_assessments(tmp_path):
+    net = load_network(network_path("Net3"))
+    ledger = Ledger(tmp_path / "l.sqlite")
+    study = ConnectionStudy(net, ledger)
+    later = Application("LATER", demand_l_s=2.0, node="125", meter_dn=50)
+    alone = study.assess(later).customer_min_pressure_m
+    big = Application("BIG", demand_l_s=150.0, node="123", meter_dn=200)
+    ledger.add(big, at=T(2025, 3, 3, 9), who="Li")
+    ledger.assess("BIG", assessment=study.assess(big), at=T(2025, 3, 3, 10), who="Wang")
+    assert ledger.list().loc["BIG", "track"] is not None
+    ledger.approve("BIG", at=T(2025, 3, 3, 11), who="Zhao", force=True)
+    approved = study.assess(later).customer_min_pressure_m
+    assert approved < alone - 0.5
+    ledger.connect("BIG", at=T(2025, 3, 4, 11), who="Chen")
+    assert study.assess(later).customer_min_pressure_m == pytest.approx(approved, abs=1e-6)
+    plain = spare_capacity_map(net, nodes=["123", "125"], threads=1)
+    mapped = spare_capacity_map(net, nodes=["123", "125"], ledger=ledger, threads=1)
+    assert (mapped["spare_capacity_m3s"] < plain["spare_capacity_m3s"]).all()
+    ledger.set_connected_in_model(True)  # an as-built model holds it: not added twice
+    assert study.assess(later).customer_min_pressure_m == pytest.approx(alone, abs=1e-6)

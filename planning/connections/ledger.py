@@ -1,7 +1,8 @@
 """The connection ledger: every application, every step, who did it and when (one SQLite file).
 
 Exports :class:`Ledger`, :data:`STATUSES` and :data:`STEPS`. Read by :mod:`.impact` and
-:mod:`.capacity` (approved-but-not-connected demand is part of the network), by :mod:`.batch`
+:mod:`.capacity` (approved demand, and connected demand the model lacks, is part of the
+network: :meth:`Ledger.committed`), by :mod:`.batch`
 and :mod:`.workflow` (batches of filings and steps) and by :mod:`.clock` (the connection
 clock).
 
@@ -233,6 +234,7 @@ class Ledger:
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                             (SCHEMA_VERSION,))
             cur.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+            cur.execute("INSERT OR IGNORE INTO meta VALUES ('connected_in_model', '0')")
 
     @staticmethod
     def _migrate_v1(cur) -> None:
@@ -249,6 +251,8 @@ class Ledger:
         cur.execute("ALTER TABLE applications_v2 RENAME TO applications")
         cur.execute("ALTER TABLE events_v2 RENAME TO events")
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('migrated_from', '1')")
+        # schema 1 took connected applications to be in the network model already
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('connected_in_model', '1')")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -313,6 +317,24 @@ class Ledger:
         with self._transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO meta VALUES ('placement', ?)",
                         (json.dumps(placement.to_dict()),))
+            cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                        "WHERE key = 'revision'")
+
+    @property
+    def connected_in_model(self) -> bool:
+        """Whether the network model already holds the connected applications (an as-built
+        model). False (a new ledger's default): connected demand is added to the network
+        like approved demand, so nothing connected since the model was drawn is missed."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'connected_in_model'"
+                               ).fetchone()
+        return row is not None and row[0] == "1"
+
+    def set_connected_in_model(self, value: bool) -> None:
+        """Say whether the network model holds the connected applications (one
+        transaction; studies rebuild their network)."""
+        with self._transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('connected_in_model', ?)",
+                        ("1" if value else "0",))
             cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                         "WHERE key = 'revision'")
 
@@ -654,8 +676,10 @@ class Ledger:
         return row["status"]
 
     def committed(self, include_connected: bool = False) -> list[Application]:
-        """Approved-but-not-connected applications in approval order (and connected ones with
-        ``include_connected``)."""
+        """The applications whose demand the network model lacks, in approval order:
+        approved ones, and connected ones too unless :attr:`connected_in_model` (or always
+        with ``include_connected``)."""
+        include_connected = include_connected or not self.connected_in_model
         states = ("approved", "connected") if include_connected else ("approved",)
         rows = self._db.execute(
             f"SELECT record FROM applications WHERE status IN ({','.join('?' * len(states))}) "
