@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -31,6 +30,7 @@ from app_pages.common import (
     use_source,
     web_geometry,
 )
+from app_pages.connection_ledger import ledger_panel
 from app_pages.study_files import study_box
 from application import (
     SERVICE_PRESSURE_M,
@@ -312,18 +312,6 @@ def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) ->
             key="con_cap_gpkg", icon=":material/download:")
 
 
-def _ledger_section(ledger_path: str | None) -> None:
-    st.subheader("Ledger")
-    if not ledger_path:
-        st.caption("No ledger: a study file's `ledger:` key names one (the example study "
-                   "uses scenarios/demo/connections_ledger.sqlite).")
-        return
-    rows = _ledger(ledger_path).list()
-    st.caption(f"{len(rows)} applications in {Path(ledger_path).name}; approved ones count as "
-               "part of the network in every assessment above.")
-    st.dataframe(rows, width="stretch", height=180)
-
-
 def page() -> None:
     """Draw the Connections page."""
     st.title("Connections")
@@ -388,7 +376,8 @@ def page() -> None:
             _results(opened, assessment)
     if study is not None:
         _capacity_section(opened, source.key, ledger_path, revision, policy_json)
-    _ledger_section(ledger_path)
+    ledger_panel(item, lambda: _study(source.key, state.get("con_ledger"), policy_json, opened),
+                 policy_of({"policy": json.loads(policy_json)}))
 
 
 page()

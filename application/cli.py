@@ -10,6 +10,8 @@ Commands::
     python -m planning leakage ltown-example --out DIR [--months 1-12] [--sample-days N]
                                 [--chunk-days 7] [--leaks FILE] [--network FILE] [--quiet]
     python -m planning leakage assess SETTINGS.yaml [--out DIR] [--quiet]
+    python -m planning ledger file|assess|approve|reject|connect|withdraw|steps|clock|export
+                                LEDGER ... [--who NAME] [--at TIME]   # application.ledger_cli
 
 ``python -m planning.capacity ARGS`` and ``python -m planning.leakage ARGS`` forward here
 (``capacity ARGS``, ``leakage ARGS``). Exit status: 0 on success; 2 for bad input of any
@@ -93,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     asm.add_argument("settings", type=Path, help="leakage_settings YAML file")
     asm.add_argument("--out", type=Path, help="write leakage_assessment.csv here")
     asm.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    from application.ledger_cli import add_parser as add_ledger
+
+    add_ledger(sub)
     return parser
 
 
@@ -210,8 +216,14 @@ def _assess(args) -> int:
     return 0
 
 
+def _ledger(args) -> int:
+    from application.ledger_cli import run
+
+    return run(args)
+
+
 _COMMANDS = {"run": _run, "check": _check, "kinds": _kinds, "capacity": _capacity,
-             "leakage": _leakage}
+             "leakage": _leakage, "ledger": _ledger}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

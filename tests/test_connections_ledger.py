@@ -53,16 +53,21 @@ def test_life_cycle_and_persistence(net3, tmp_path):
     a = Application("C-1", demand_l_s=1.0, node="123", customer_class="commercial")
     with Ledger(path) as ledger:
         ledger.add(a, at=dt.datetime(2025, 3, 3, 9, 0))
+        ledger.assess("C-1", verdict="pass", at=dt.datetime(2025, 3, 3, 9, 30))
         ledger.approve("C-1", at=dt.datetime(2025, 3, 3, 10, 0))
         assert [x.application_id for x in ledger.committed()] == ["C-1"]
         ledger.connect("C-1", at=dt.datetime(2025, 3, 3, 12, 0))
+        # a new ledger: the model does not hold connected customers, so they count
+        assert [x.application_id for x in ledger.committed()] == ["C-1"]
+        ledger.set_connected_in_model(True)  # an as-built model: no double count
         assert ledger.committed() == []
         assert [x.application_id for x in ledger.committed(include_connected=True)] == ["C-1"]
     with Ledger(path) as again:  # reopened: same content
         assert again.status("C-1") == "connected"
         assert again.get("C-1") == a
-        assert again.revision == 3
-        assert list(again.events()["to_status"]) == ["received", "approved", "connected"]
+        assert again.revision == 5
+        assert list(again.events()["to_status"]) == ["received", "assessed", "approved",
+                                                     "connected"]
         assert again.median_connection_days() == pytest.approx(3 / 8)  # 3 office hours
         table = again.list()
         assert table.loc["C-1", "status"] == "connected"
@@ -70,6 +75,7 @@ def test_life_cycle_and_persistence(net3, tmp_path):
     # a different placement for the located applications is refused
     with Ledger(tmp_path / "p.sqlite", placement=kunming_placement(net3)) as other:
         other.add(app_near(net3, "123", "P-1"))
+        other.assess("P-1", verdict="pass")
         other.approve("P-1")
         with pytest.raises(ConnectionInputError):
             other.set_placement(placement_of(net3))
@@ -100,6 +106,7 @@ def test_approved_demand_is_part_of_the_network(net3, tmp_path):
     second = app_near(net3, "123", "A-2", dx=40.0, dy=-30.0)
     alone = study.assess(second)
     ledger.add(first)
+    ledger.assess("A-1", verdict="pass")
     ledger.approve("A-1", note="big customer")
     with_first = study.assess(second)  # the study notices the ledger changed
     assert with_first.customer_min_pressure_m < alone.customer_min_pressure_m - 0.5
@@ -125,6 +132,7 @@ def test_two_approved_taps_on_one_pipe(net3, tmp_path):
     b = app_near(net3, "123", "T-2", dx=34.0, dy=-28.0, demand_l_s=1.0, meter_dn=25)
     for x in (a, b):
         ledger.add(x)
+        ledger.assess(x.application_id, verdict="pass")
         ledger.approve(x.application_id)
     work, added = committed_network(net3, ledger)
     assert {"T-1-CUST", "T-2-CUST"} <= set(work.wn.node_name_list)

@@ -308,3 +308,81 @@ def test_app_in_browser(server, browser, step):
         step(UI(page, server))
     finally:
         page.close()
+
+
+LEDGER_BATCH = """application_id,customer_class,node,demand_l_s,meter_dn,storeys,filed_at
+E-1,commercial,J283,0.5,25,2,2025-03-03 09:30
+E-2,industrial,J7,1.0,40,2,2025-03-03 10:00
+"""
+
+
+def test_ledger_workflow_in_browser(server, browser, tmp_path):
+    """Connections page, ledger panel: file a CSV batch, assess, approve, connect, each with
+    a name and a time; the clock and the business users' median shown are those
+    ``planning.connections`` computes from the records in the ledger file."""
+    from planning.connections import Ledger, Policy, connection_clock, median_table
+
+    batch = tmp_path / "applications.csv"
+    batch.write_text(LEDGER_BATCH)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ui = UI(page, server)
+
+    def typed(label: str, value: str) -> None:
+        box = page.get_by_role("textbox", name=label)
+        box.fill(value)
+        box.press("Enter")
+        ui.idle()
+
+    try:
+        ui.open("connections")
+        path = Path(page.get_by_role("textbox", name="Ledger file").input_value())  # in the server's folder
+        ui.click("Open or create the ledger")
+        ui.idle()
+        typed("Your name", "Li")
+        typed("When (YYYY-MM-DD HH:MM; empty: now)", "2025-03-03 10:05")
+        page.locator("[data-testid='stFileUploader']").filter(
+            has_text="CSV batch of applications").locator("input[type='file']").set_input_files(
+            str(batch))
+        ui.idle()
+        ui.click("File the batch")
+        ui.text("Filed 2 applications: E-1, E-2.", timeout_ms=RUN_TIMEOUT_MS)
+        box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Applications")
+        for aid in ("E-1", "E-2"):
+            box.locator("input").click()
+            page.get_by_role("option", name=aid, exact=True).click()
+            ui.idle()
+        page.keyboard.press("Escape")
+        typed("Your name", "Wang")
+        typed("When (YYYY-MM-DD HH:MM; empty: now)", "2025-03-03 10:30")
+        ui.click("Assess the chosen")
+        ui.text("Assessed 2: ", timeout_ms=RUN_TIMEOUT_MS)
+        ui.idle(RUN_TIMEOUT_MS)
+        typed("Your name", "Zhao")
+        typed("When (YYYY-MM-DD HH:MM; empty: now)", "2025-03-03 11:00")
+        ui.click("Approve")
+        ui.text("approve: 2 recorded.")
+        typed("Your name", "Chen")
+        typed("When (YYYY-MM-DD HH:MM; empty: now)", "2025-03-03 13:30")
+        ui.click("Mark connected")
+        ui.text("connect: 2 recorded.")
+        ui.idle()
+        ui.text("Connection clock (working days)")
+        ui.no_exception()
+        with Ledger(path) as ledger:
+            events = ledger.events()
+            clock = connection_clock(ledger, Policy())
+        assert list(events["who"]) == ["Li", "Li", "Wang", "Wang", "Zhao", "Zhao", "Chen",
+                                       "Chen"]
+        # E-1: 09:30 -> 13:30 = 4 office hours; E-2: 10:00 -> 13:30 = 3.5 h; of 8 h a day
+        assert clock.loc["E-1", "total_days"] == pytest.approx(4.0 / 8.0)
+        assert clock.loc["E-2", "total_days"] == pytest.approx(3.5 / 8.0)
+        median = median_table(clock, Policy()).loc[0, "median_days"]
+        assert median == pytest.approx((4.0 + 3.5) / 2 / 8.0)
+        assert ui.metric("Business users' median 2025 (working days)") == f"{median:.3f}"
+        ui.shot("connection_ledger")
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failed.png"), full_page=True)
+        print("screenshot of the failure:", tmp_path / "failed.png")
+        raise
+    finally:
+        page.close()

@@ -100,7 +100,8 @@ for i in itertools.count():
     ledger.add(Application(application_id=f"A{{i:06d}}", demand_l_s=0.5, node="10",
                            customer_class="residential", meter_dn=20, storeys=2))
     if i % 2:
-        ledger.approve(f"A{{i:06d}}", force=True)
+        ledger.assess(f"A{{i:06d}}", verdict="fail", who="writer")
+        ledger.approve(f"A{{i:06d}}", force=True, who="writer")
 """
 
 
@@ -127,7 +128,7 @@ def test_killed_ledger_writer_leaves_a_consistent_ledger(tmp_path):
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         table = Ledger(path).list()
         assert len(table) > 0
-        assert table["status"].isin(["received", "approved"]).all()
+        assert table["status"].isin(["received", "assessed", "approved"]).all()
 
 
 OUTAGE_WRITER = """
