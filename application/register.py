@@ -24,15 +24,19 @@ from application.i18n import _
 from application.paths import studies_dir
 from models import write_atomic
 from planning.report import QuarterReport, early_warnings, previous_quarters, quarterly_report
+from planning.report.quarterly import ENTERED as ENTERED_FIGURES
 from planning.shutdowns import OutageRegister, RegisterEntry, account_notice
+from planning.shutdowns.register import ENTRY_FIELDS
 
 REGISTER_FILE = "outage_register.sqlite"
 """File name of the register in the studies folder."""
 REGISTER_ENV = "PLANNER_REGISTER"
 """Environment variable naming another register file."""
 
-__all__ = ["REGISTER_FILE", "emergency_accounts", "entry_from_plan", "notice_by_account",
-           "open_register", "quarter_reports", "register_path", "report_html",
+__all__ = ["ENTERED_FIGURES", "ENTRY_FIELDS", "REGISTER_FILE", "indicator_table", "records_table", "warning_table",
+           "correct_record", "customers_served", "emergency_accounts", "entry_from_plan", "notice_by_account",
+           "open_register", "pressure_compliance_pct", "quarter_reports", "report_warnings",
+           "compliance_table", "register_path", "report_html",
            "report_xlsx_bytes", "write_report"]
 
 
@@ -96,6 +100,78 @@ def emergency_accounts(plan, accounts) -> pd.DataFrame | None:
     return table[table["impact"] == "no water"].reset_index(drop=True)
 
 
+def customers_served(opened, accounts=None) -> int:
+    """Accounts the utility serves: the placed billing accounts, else the estimate from
+    demand (``planning.shutdowns.customers_per_node``)."""
+    from planning.shutdowns import customers_per_node
+
+    if accounts is not None:
+        return int(len(accounts.placed))
+    return int(customers_per_node(opened.net).sum())
+
+
+def pressure_compliance_pct(opened, result) -> float:
+    """Share of demand-junction hours at or above the run's service pressure (0.14 MPa by
+    default), %, of an ``application.NetworkRunResult``."""
+    from planning.leakage import demand_junctions
+    from planning.report import node_hour_compliance_pct
+
+    junctions = [j for j in demand_junctions(opened.net) if j in result.pressure_m.columns]
+    return node_hour_compliance_pct(result.pressure_m, junctions,
+                                    result.settings.min_pressure_m)
+
+
+def correct_record(register: OutageRegister, outage_id: int, by: str, field: str,
+                   text: str, links=None) -> int:
+    """Correct one field of a record from text (times ``YYYY-MM-DDThh:mm``, numbers,
+    yes/no); a new version is stored. Returns it.
+
+    Raises
+    ------
+    planning.shutdowns.ShutdownInputError
+        The field or value is bad (named); nothing is stored.
+    """
+    from planning.shutdowns import ShutdownInputError
+
+    text = text.strip()
+
+    def bad(problem):
+        return ShutdownInputError("outage register", outage_id, field, problem)
+
+    if field in ("approved_start", "approved_end", "notice_issued", "actual_start",
+                 "actual_end"):
+        try:
+            value = datetime.fromisoformat(text) if text else None
+        except ValueError:
+            raise bad(_("{text!r} is not a date and time").format(text=text)) from None
+    elif field in ("customers", "customer_hours"):
+        try:
+            value = (int(text) if field == "customers" else float(text)) if text else None
+        except ValueError:
+            raise bad(_("{text!r} is not a number").format(text=text)) from None
+        if value is None and field == "customers":
+            raise bad(_("empty"))
+    elif field == "emergency_supply":
+        if text.lower() not in ("yes", "no", "true", "false", "1", "0"):
+            raise bad(_("{text!r} is not yes or no").format(text=text))
+        value = text.lower() in ("yes", "true", "1")
+    else:
+        value = text
+    return register.correct(outage_id, by, links=links, **{field: value})
+
+
+def compliance_table(current: pd.DataFrame) -> pd.DataFrame:
+    """The current records with their §14/§19 flags (``planning.shutdowns.compliance_flags``)."""
+    from planning.shutdowns import compliance_flags
+
+    return current.join(compliance_flags(current))
+
+
+def report_warnings(reports: list[QuarterReport]) -> pd.DataFrame:
+    """Early warnings of the last report (translated), as shown and exported."""
+    return warning_table(early_warnings(reports))
+
+
 def quarter_reports(register: OutageRegister, year: int, quarter: int,
                     total_customers: float, figures: dict | None = None
                     ) -> list[QuarterReport]:
@@ -111,7 +187,8 @@ def quarter_reports(register: OutageRegister, year: int, quarter: int,
     return out
 
 
-def _indicator_table(report: QuarterReport) -> pd.DataFrame:
+def indicator_table(report: QuarterReport) -> pd.DataFrame:
+    """The report's indicators as shown and exported (translated headers)."""
     t = report.indicators
     return pd.DataFrame({
         _("indicator"): [_(x) for x in t["label"]],
@@ -124,13 +201,15 @@ def _indicator_table(report: QuarterReport) -> pd.DataFrame:
     })
 
 
-def _warning_table(warnings: pd.DataFrame) -> pd.DataFrame:
+def warning_table(warnings: pd.DataFrame) -> pd.DataFrame:
+    """Early warnings (``planning.report.early_warnings``) with translated words."""
     return pd.DataFrame({_("indicator"): [_(x) for x in warnings["label"]],
                          _("value"): warnings["value"],
                          _("warning"): [_(x) for x in warnings["reason"]]})
 
 
-def _records_table(report: QuarterReport) -> pd.DataFrame:
+def records_table(report: QuarterReport) -> pd.DataFrame:
+    """The quarter's records with their flags, as exported."""
     cols = ["kind", "job_id", "pipe", "area", "approved_start", "approved_end", "approval_ref",
             "notice_issued", "actual_start", "actual_end", "customers", "customer_hours",
             "emergency_supply", "notice_h", "duration_h", "flags", "version", "recorded_by",
@@ -153,9 +232,9 @@ def report_xlsx_bytes(reports: list[QuarterReport], history: pd.DataFrame) -> by
                                           report.total_customers,
                                           datetime.now().isoformat(timespec="minutes")]})
         head.to_excel(xl, sheet_name="Report", index=False)
-        _indicator_table(report).to_excel(xl, sheet_name="Indicators", index=False)
-        _warning_table(warnings).to_excel(xl, sheet_name="Warnings", index=False)
-        _records_table(report).to_excel(xl, sheet_name="Records", index=False)
+        indicator_table(report).to_excel(xl, sheet_name="Indicators", index=False)
+        warning_table(warnings).to_excel(xl, sheet_name="Warnings", index=False)
+        records_table(report).to_excel(xl, sheet_name="Records", index=False)
         trend.to_excel(xl, sheet_name="Trend", index_label="key")
         history.to_excel(xl, sheet_name="Audit trail", index=False)
     return buf.getvalue()
@@ -176,7 +255,7 @@ def report_html(reports: list[QuarterReport]) -> str:
              f"<h1>{esc(title)}: {report.year} Q{report.quarter}</h1>",
              f"<p>{esc(_('Customers served'))}: {report.total_customers:,.0f}</p>",
              f"<h2>{esc(_('Indicators'))}</h2><table><tr>"]
-    table = _indicator_table(report)
+    table = indicator_table(report)
     parts.append("".join(f"<th>{esc(str(c))}</th>" for c in table.columns[:4]) + "</tr>")
     for (_i, row), miss in zip(table.iterrows(), report.indicators["misses"]):
         value = row.iloc[1]
