@@ -582,14 +582,16 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     ``affected_customers.csv`` (junctions without water or below the minimum, with their
     accounts and hours), ``impact_hourly.csv``, ``best_window.csv``, ``windows.csv`` (every
     candidate start), ``notice_24h.csv`` (the notice list), ``emergency_supply.csv`` (one
-    row per job; required for outages over 24 h), ``shutdowns.gpkg`` (the network's layers
+    row per job; required for outages over 24 h), with an ``accounts`` file
+    ``notice_accounts.csv`` (the notice list by account, sensitive first) and
+    ``unplaced_accounts.csv``, ``shutdowns.gpkg`` (the network's layers
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
     points) and ``affected_<id>.png``.
     """
     from application.result_plots import plot_node_categories
     from application.writers import save_figure, write_csv
 
-    opened, _, plans = run_jobs(study)
+    opened, inputs, plans = run_jobs(study)
     out.mkdir(parents=True, exist_ok=True)
     written = [
         write_csv(summary_table(plans), out / "shutdown_summary.csv"),
@@ -601,6 +603,14 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
         write_csv(notice_table(plans), out / "notice_24h.csv"),
         write_csv(emergency_table(plans), out / "emergency_supply.csv"),
     ]
+    if inputs.accounts is not None:  # an ``accounts`` file: notices name the customers
+        from planning.shutdowns import account_notice
+
+        by_account = [account_notice(p.notice_list, inputs.accounts) for p in plans
+                      if p.impact is not None]
+        written += [write_csv(pd.concat(by_account, ignore_index=True) if by_account else
+                              pd.DataFrame(), out / "notice_accounts.csv"),
+                    write_csv(inputs.accounts.unplaced, out / "unplaced_accounts.csv")]
     layers: dict[str, gpd.GeoDataFrame] = {}
     for plan in plans:
         name = safe_name(plan.job.job_id)
