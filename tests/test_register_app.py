@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from application import load_study
@@ -83,3 +84,24 @@ def test_record_plan_and_report(tmp_path, planned):
     page = report_html(reports)
     assert "Pressure compliance" in page and "KM-APP-1" not in page
     assert f"{s['start'].year} Q{q}" in page
+
+
+def test_cli_study_with_accounts_names_them(tmp_path):
+    from application.shutdown_study import write_shutdown_jobs
+
+    text = (DEMO_DIR / "shutdown_jobs.yaml").read_text(encoding="utf-8")
+    text = text.replace("network: ctown_batadal.inp",
+                        f"network: {DEMO_DIR / 'ctown_batadal.inp'}\n"
+                        f"placement: {DEMO_DIR / 'placement.yaml'}\n"
+                        f"valves: {DEMO_DIR / 'valves_demo.csv'}\n"
+                        f"accounts: {DEMO_DIR / 'accounts_demo.csv'}")
+    text = text.split("bursts:")[0] + "bursts: []\n"
+    (tmp_path / "jobs.yaml").write_text(text, encoding="utf-8")
+    files = write_shutdown_jobs(load_study(tmp_path / "jobs.yaml"), tmp_path / "out")
+    names = {p.name for p in files}
+    assert {"notice_accounts.csv", "unplaced_accounts.csv"} <= names
+    notice = pd.read_csv(tmp_path / "out" / "notice_accounts.csv", dtype=str)
+    junction_list = pd.read_csv(tmp_path / "out" / "notice_24h.csv", dtype=str)
+    assert set(notice["node"]) == set(junction_list.loc[
+        junction_list["customers"].astype(int) > 0, "node"])
+    assert notice["address"].str.contains("invented").all()
