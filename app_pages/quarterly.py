@@ -90,9 +90,29 @@ def _register_tables(reg) -> None:
                 st.success(_("Outage {id}: version {v} stored.").format(id=oid, v=version))
 
 
+def _assessed_rbl() -> float | None:
+    """R_BL of the Leakage page's assessment of reported figures in this session, if any."""
+    import json
+
+    from application.leakage_study import reported_assessment
+
+    body_json = state.get("lk_reported")
+    if not body_json:
+        return None
+    try:
+        return float(reported_assessment(json.loads(body_json), "<inputs>").assessed_rate_pct)
+    except PlannerError:
+        return None
+
+
 def _figures(reg, year: int, quarter: int) -> dict:
     st.subheader(_("Figures of the quarter"))
     stored = reg.figures(year, quarter)
+    rbl = _assessed_rbl()
+    if rbl is not None and "leakage_rbl_pct" not in stored:
+        stored = {**stored, "leakage_rbl_pct": round(rbl, 2)}
+        st.caption(_("R_BL {v:.2f} % from the Leakage page's assessment (save to keep "
+                     "it).").format(v=rbl))
     if st.button(_("Compute pressure compliance from a network run"),
                  icon=":material/speed:"):
         with st.spinner(_("Running the network…")):
