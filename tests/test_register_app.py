@@ -105,3 +105,23 @@ def test_cli_study_with_accounts_names_them(tmp_path):
     assert set(notice["node"]) == set(junction_list.loc[
         junction_list["customers"].astype(int) > 0, "node"])
     assert notice["address"].str.contains("invented").all()
+
+
+def test_burst_plan_becomes_an_unplanned_record(planned):
+    from application import load_study
+    from application.sources import open_source_network, source_of_study
+
+    inputs, _plan = planned
+    study = load_study(DEMO_DIR / "shutdown_jobs.yaml")
+    opened = open_source_network(source_of_study(study))
+    plan = plan_item(opened, study.body, "bursts", 0, inputs=inputs)
+    entry = entry_from_plan(plan)
+    s = plan.impact.summary
+    assert entry.kind == "unplanned" and entry.actual_start == s["start"]
+    assert entry.actual_end == s["end"] and entry.approved_start is None
+    assert entry.customers == int(s["customers_without_water"])
+    with open_register(":memory:") as reg:
+        oid = reg.record(entry, by="dispatcher")
+        from planning.shutdowns import compliance_flags
+
+        assert compliance_flags(reg.current()).loc[oid, "flags"] == ""
