@@ -48,3 +48,12 @@ def test_criticality_page_ranks_the_demo(tmp_path, monkeypatch):
     n_pipes = len(open_network(REPO / "scenarios/demo/ctown_batadal.inp").net.wn.pipe_name_list)
     assert metrics["Pipes closed"] == f"{n_pipes:,}"
     assert len(at.dataframe) == 1
+
+
+@pytest.mark.slow
+def test_rank_pipes_on_dask_matches_threads():
+    opened = open_network(network_path("Net3"))
+    local = rank_pipes(opened)
+    dist = rank_pipes(opened, dask_workers=2)
+    cols = ["customers_without_water", "customers_below_min", "junctions_without_water"]
+    pd.testing.assert_frame_equal(dist[cols].sort_index(), local[cols].sort_index())
