@@ -125,3 +125,24 @@ def test_burst_plan_becomes_an_unplanned_record(planned):
         from planning.shutdowns import compliance_flags
 
         assert compliance_flags(reg.current()).loc[oid, "flags"] == ""
+
+
+def test_bad_record_files_named_by_key_line_and_field(tmp_path):
+    from application import ScenarioFileError
+    from application.shutdown_study import check_shutdown_jobs
+
+    study = load_study(DEMO_DIR / "shutdown_jobs.yaml")
+    opened = open_source_network(source_of_study(study))
+    (tmp_path / "acc.csv").write_text(
+        "account_id,name,address,class,node\nA1,n,a,residential,J1\nA1,n,b,residential,J2\n",
+        encoding="utf-8")
+    (tmp_path / "valves.csv").write_text(
+        "id,pipe,position,normal_status,operable,dn\nV1,P1,start,open,yes,100\n"
+        "V2,NOPIPE,end,open,yes,100\n", encoding="utf-8")
+    for key, name, expected in (("accounts", "acc.csv", "acc.csv, line 3, field 'account_id'"),
+                                ("valves", "valves.csv", "valves.csv, line 3, field 'pipe'")):
+        body = {**study.body, key: name}
+        with pytest.raises(ScenarioFileError) as err:
+            check_shutdown_jobs(opened, body, resolve=lambda rel: tmp_path / rel,
+                                source="jobs.yaml")
+        assert f"'{key}'" in str(err.value) and expected in str(err.value)
