@@ -1,10 +1,13 @@
 """Criticality page: every pipe closed in turn at the peak hour, ranked by the customers and
-demand lost (:func:`application.criticality_run.rank_pipes`), with a map, a table and
+demand lost (:func:`application.criticality_run.rank_pipes`), or every valve segment
+isolated (:func:`application.criticality_run.rank_segments`), with a map, a table and
 downloads. Customers are the accounts loaded on the Shutdowns page when there are any,
 else the estimate from demand.
 """
 
 from __future__ import annotations
+
+import io
 
 import streamlit as st
 
@@ -17,21 +20,77 @@ from app_pages.common import (
     web_geometry,
 )
 from application import PlannerError
-from application.criticality_run import criticality_layer, rank_pipes
+from application.criticality_run import (
+    criticality_layer,
+    rank_pipes,
+    rank_segments,
+    segment_layer,
+)
 from application.i18n import _
 
 state = st.session_state
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _ranked(key: tuple, dask_workers: int, customers_json: str | None, _opened):
+def _customers(customers_json: str | None):
     import pandas as pd
 
-    customers = None if customers_json is None else pd.read_json(
-        customers_json, typ="series").rename(str)
-    if customers is not None:
-        customers.index = customers.index.astype(str)
-    return rank_pipes(_opened, customers, dask_workers=dask_workers)
+    if customers_json is None:
+        return None
+    customers = pd.read_json(io.StringIO(customers_json), typ="series")
+    customers.index = customers.index.astype(str)
+    return customers
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _segments(key: tuple, valves_file: str | None, customers_json: str | None, _opened):
+    return rank_segments(_opened, valves_file, _customers(customers_json))
+
+
+def _segment_view(opened, source) -> None:
+    valves_file = state.get("sd_files", {}).get("valves")
+    if valves_file:
+        st.caption(_("Valve layer: {file} (from the Shutdowns page).").format(
+            file=valves_file.rsplit("/", 1)[-1]))
+    else:
+        st.warning(_("Valve layer: SYNTHETIC N-1 placement, an estimate: upload the "
+                     "utility's valve layer on the Shutdowns page."), icon=":material/warning:")
+    try:
+        table = _segments(source.key, valves_file, state.get("sd_customers_json"), opened)
+    except PlannerError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    cols = st.columns(3)
+    cols[0].metric(_("Valve segments"), f"{len(table):,}")
+    cols[1].metric(_("Most customers lost by one segment"),
+                   f"{int(table['customers_lost'].max()):,}")
+    cols[2].metric(_("Segments with an inoperable boundary valve"),
+                   f"{int((table['inoperable_valves'] > 0).sum()):,}")
+    st.caption(_("Graph screen: the segment's junctions are drained and junctions left with "
+                 "no path to a tank or reservoir are cut off; pressure is not assessed."))
+    top_n = st.slider(_("Segments shown red on the map (most critical)"), 5, 100, 20,
+                      key="cr_seg_top")
+    layer = segment_layer(opened, table.head(top_n), valves_file)
+    nodes, links, _attrs = web_geometry()
+    st.pydeck_chart(maps.network_map(nodes, links, None, None,
+                                     highlight_links=list(layer.index), height_px=460),
+                    height=460)
+    st.dataframe(table, width="stretch", height=360)
+    cols = st.columns(2)
+    with cols[0]:
+        csv_button(_("Segment criticality (CSV)"), table, "segment_criticality.csv",
+                   key="cr_seg_csv", index=True)
+    with cols[1]:
+        st.download_button(
+            _("Network + segment layer (GeoPackage)"),
+            lambda: geopackage_bytes(opened, {"segments": segment_layer(opened, table,
+                                                                        valves_file)}),
+            file_name="segment_criticality.gpkg", mime="application/geopackage+sqlite3",
+            key="cr_seg_gpkg", icon=":material/download:")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _ranked(key: tuple, dask_workers: int, customers_json: str | None, _opened):
+    return rank_pipes(_opened, _customers(customers_json), dask_workers=dask_workers)
 
 
 def page() -> None:
@@ -47,6 +106,12 @@ def page() -> None:
     st.caption(_("Customers: accounts from the Shutdowns page's upload.") if customers else
                _("Customers: ESTIMATED from demand (0.5 m³ per account a day), a fallback; "
                  "upload accounts on the Shutdowns page to count real ones."))
+    what = st.radio(_("Rank"), [_("Pipes (each closed, hydraulic)"),
+                                _("Valve segments (each isolated, graph screen)")],
+                    key="cr_what", horizontal=True)
+    if what != _("Pipes (each closed, hydraulic)"):
+        _segment_view(opened, source)
+        return
     cols = st.columns(2)
     use_dask = cols[0].checkbox(_("Run on a local Dask cluster (2 worker processes)"),
                                 value=False, key="cr_dask")

@@ -1,6 +1,8 @@
 """Pipe criticality for the app: every pipe closed in turn, ranked by what it costs.
 
-Exports :func:`rank_pipes` (the table of :func:`planning.shutdowns.criticality`, ranked,
+Exports :func:`rank_segments` (valve segments of a valve layer by customers and demand lost
+when closed, a graph screen: ``planning.shutdowns.segment_criticality``) with
+:func:`segment_layer`, :func:`rank_pipes` (the table of :func:`planning.shutdowns.criticality`, ranked,
 optionally on a local Dask cluster) and :func:`criticality_layer` (the ranked pipes as map
 lines for a GeoPackage). Customers are the billing accounts placed on the network when
 given, else the estimate from demand.
@@ -11,7 +13,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["rank_pipes", "criticality_layer"]
+__all__ = ["criticality_layer", "rank_segments", "rank_pipes", "segment_layer"]
 
 
 def rank_pipes(opened, customers: pd.Series | None = None, *, pipes=None,
@@ -61,3 +63,39 @@ def criticality_layer(opened, table: pd.DataFrame) -> gpd.GeoDataFrame:
     lines = link_geometry(opened.net, opened.placement)
     cols = [c for c in table.columns if c not in ("method",)]
     return lines.loc[table.index, ["geometry"]].join(table[cols])
+
+
+def rank_segments(opened, valves_file: str | None = None,
+                  customers: pd.Series | None = None) -> pd.DataFrame:
+    """Valve segments ranked by customers and demand lost when closed.
+
+    ``valves_file``: the utility's valve layer (CSV or GIS file); the synthetic N-1 layer
+    when None (``attrs["synthetic"]`` says which). Customers as :func:`rank_pipes`.
+
+    Raises
+    ------
+    planning.shutdowns.ShutdownInputError
+        A bad valve file (line and field named).
+    """
+    from planning.shutdowns import customers_per_node, read_valve_layer, synthetic_valve_layer
+    from planning.shutdowns.segment_criticality import segment_criticality
+
+    valves = (read_valve_layer(valves_file, opened.net) if valves_file
+              else synthetic_valve_layer(opened.net, 1, seed=0))
+    table = segment_criticality(opened.net, valves, customers_per_node(opened.net, customers))
+    table.attrs["synthetic"] = valves_file is None
+    return table
+
+
+def segment_layer(opened, table: pd.DataFrame, valves_file: str | None = None
+                  ) -> gpd.GeoDataFrame:
+    """The links of the ranked segments as placed lines, with their segment's columns."""
+    from gis.layers import link_geometry
+    from planning.shutdowns import read_valve_layer, segment_map, synthetic_valve_layer
+
+    valves = (read_valve_layer(valves_file, opened.net) if valves_file
+              else synthetic_valve_layer(opened.net, 1, seed=0))
+    seg = segment_map(opened.net, valves).link_segment.rename("segment")
+    lines = link_geometry(opened.net, opened.placement)[["geometry"]].join(seg)
+    lines = lines[lines["segment"].isin(table.index)]
+    return lines.join(table, on="segment")

@@ -57,3 +57,49 @@ def test_rank_pipes_on_dask_matches_threads():
     dist = rank_pipes(opened, dask_workers=2)
     cols = ["customers_without_water", "customers_below_min", "junctions_without_water"]
     pd.testing.assert_frame_equal(dist[cols].sort_index(), local[cols].sort_index())
+
+
+def test_segment_criticality_by_hand():
+    import wntr
+
+    from planning.shutdowns import check_valve_layer
+    from planning.shutdowns.segment_criticality import segment_criticality
+
+    wn = wntr.network.WaterNetworkModel()
+    wn.add_pattern("1", [1.0])  # the default pattern the junctions name
+    wn.add_reservoir("R1", base_head=50.0)
+    for j in ("J1", "J2", "J3"):
+        wn.add_junction(j, base_demand=0.001, elevation=0.0)
+    for name, a, b in (("P1", "R1", "J1"), ("P2", "J1", "J2"), ("P3", "J2", "J3")):
+        wn.add_pipe(name, a, b, length=100.0, diameter=0.2, roughness=100.0)
+    valves = check_valve_layer(wn, pd.DataFrame({"valve": ["V1", "V2"], "link": ["P2", "P2"],
+                                                 "node": ["J1", "J2"],
+                                                 "operable": [True, False]}))
+    customers = pd.Series({"J1": 1, "J2": 10, "J3": 100})
+    table = segment_criticality(wn, valves, customers)
+    by_pipes = {row["example_pipes"]: row for _s, row in table.iterrows()}
+    p2 = by_pipes["P2"]  # a valve at each end: closing it drains nothing, cuts J2 and J3 off
+    assert (p2["customers_drained"], p2["customers_cut_off"], p2["customers_lost"]) == (0, 110, 110)
+    assert (p2["valves_to_close"], p2["inoperable_valves"]) == (2, 1)
+    p3 = by_pipes["P3"]  # J2, P3, J3 drained
+    assert (p3["customers_drained"], p3["customers_cut_off"]) == (110, 0)
+    p1 = by_pipes["P1"]  # the source's own segment: everything is lost
+    assert p1["customers_lost"] == 111 and p1["rank"] == 1
+    assert p1["demand_lost_l_s"] == pytest.approx(3.0)
+
+
+def test_criticality_page_ranks_segments(tmp_path, monkeypatch):
+    from application.criticality_run import rank_segments
+
+    monkeypatch.setenv("PLANNER_STUDIES_DIR", str(tmp_path / "studies"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/criticality.py").run()
+    at.radio(key="cr_what").set_value("Valve segments (each isolated, graph screen)").run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = rank_segments(open_network(REPO / "scenarios/demo/ctown_batadal.inp"))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Valve segments"] == f"{len(expected):,}"
+    assert metrics["Most customers lost by one segment"] == \
+        f"{int(expected['customers_lost'].max()):,}"
+    assert any("SYNTHETIC" in w.value for w in at.warning)
