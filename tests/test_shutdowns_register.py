@@ -246,3 +246,32 @@ def test_utility_valve_columns_bad_rows(tmp_path, demo):
     with pytest.raises(ShutdownInputError) as err:
         read_valve_layer(f, net)
     assert (err.value.row, err.value.field) == (2, "normal_status")
+
+
+def test_busy_register_refuses_cleanly(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "register.sqlite"
+    OutageRegister(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
+    try:
+        with OutageRegister(path, timeout_s=0.2) as reg:
+            with pytest.raises(ShutdownInputError, match="busy"):
+                reg.record(_entries()[0], by="li.wei")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with OutageRegister(path) as reg:
+        assert len(reg) == 0
+
+
+def test_other_sqlite_files_refused_unchanged(tmp_path):
+    import shutil
+
+    other = tmp_path / "ledger.sqlite"
+    shutil.copy(DEMO_DIR / "connections_ledger.sqlite", other)
+    before = other.read_bytes()
+    with pytest.raises(ShutdownInputError, match="not an outage register"):
+        OutageRegister(other)
+    assert other.read_bytes() == before

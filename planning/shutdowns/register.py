@@ -169,6 +169,16 @@ def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat(timespec="minutes")
 
 
+def _begin(db: sqlite3.Connection) -> None:
+    """Start a write transaction, waiting for other writers up to the connection's timeout."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise ShutdownInputError("outage register", None, None,
+                                 f"busy ({exc}): another writer held it too long; nothing "
+                                 "was stored, try again") from None
+
+
 def _who(by) -> str:
     if not isinstance(by, str) or not by.strip():
         raise ShutdownInputError("outage register", None, "recorded_by",
@@ -206,7 +216,12 @@ class OutageRegister:
                     Path(self.path).name, None, None,
                     "is an SQLite file but not an outage register (it holds the tables "
                     f"{', '.join(sorted(tables))}); it was left unchanged")
-            self._conn.executescript(_SCHEMA)
+            if "quarter_figures" not in tables:  # a new file (schema creation writes)
+                self._conn.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            raise ShutdownInputError(Path(self.path).name, None, None,
+                                     f"cannot open the outage register: {exc}") from None
         except sqlite3.DatabaseError as exc:
             self.close()
             raise ShutdownInputError(Path(self.path).name, None, None,
@@ -233,7 +248,7 @@ class OutageRegister:
         if db is None:
             raise RuntimeError("the outage register is closed")
         now = datetime.now().isoformat(timespec="seconds")
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db)
         try:
             ids = []
             next_id = db.execute("SELECT COALESCE(MAX(outage_id), 0) + 1 "
@@ -341,7 +356,7 @@ class OutageRegister:
             rows.append((int(year), int(quarter), str(key), float(value)))
         now = datetime.now().isoformat(timespec="seconds")
         db = self._conn
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db)
         try:
             db.executemany("INSERT INTO quarter_figures (year, quarter, key, value, "
                            "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
