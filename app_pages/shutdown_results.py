@@ -14,6 +14,15 @@ import streamlit as st
 
 from app_pages import maps
 from app_pages.common import csv_button, geopackage_bytes, web_geometry
+from application import PlannerError
+from application.i18n import _
+from application.register import (
+    emergency_accounts,
+    entry_from_plan,
+    notice_by_account,
+    open_register,
+    register_path,
+)
 from application.shutdown_study import (
     STATUS_CODES,
     affected_layer,
@@ -100,7 +109,7 @@ def _customers(opened, plan) -> None:
         "demand_not_served_m3": st.column_config.NumberColumn("demand not served (m³)",
                                                               format="%.2f")})
     layer = affected_layer(opened, plan)
-    nodes, links, _ = web_geometry()
+    nodes, links, _attrs = web_geometry()
     scale = status_scale()
     st.pydeck_chart(maps.network_map(nodes, links, layer["status_code"], scale,
                                      highlight_links=list(plan.isolation.links),
@@ -195,7 +204,86 @@ def _downloads(opened, plan) -> None:
             key="sd_gpkg", icon=":material/download:")
 
 
-def show(opened, plan) -> None:
+def _notice_accounts(plan, accounts) -> None:
+    table = notice_by_account(plan, accounts)
+    if table is None:
+        st.caption(_("No account table: the list names junctions and estimated account "
+                     "counts. Upload the billing system's accounts to name customers."))
+        return
+    n_sens = int(table["sensitive"].sum())
+    st.markdown("**" + _("Notice list by account") + "**")
+    st.caption(_("{n} accounts to notify, {s} sensitive (hospitals, schools, dialysis "
+                 "patients) listed first.").format(n=len(table), s=n_sens))
+    st.dataframe(table, width="stretch", height=260, hide_index=True, column_config={
+        "sensitive": st.column_config.CheckboxColumn(_("sensitive"))})
+    csv_button(_("Notice list by account (CSV)"), table,
+               f"{safe_name(plan.job.job_id)}_notice_accounts.csv", key="sd_notice_acc_csv")
+
+
+def _emergency_accounts(plan, accounts) -> None:
+    table = emergency_accounts(plan, accounts)
+    if table is None:
+        return
+    st.markdown("**" + _("Accounts to supply (sensitive first)") + "**")
+    st.dataframe(table, width="stretch", height=220, hide_index=True)
+    csv_button(_("Emergency supply accounts (CSV)"), table,
+               f"{safe_name(plan.job.job_id)}_emergency_accounts.csv", key="sd_emerg_acc_csv")
+
+
+def _when(text: str, field: str):
+    from datetime import datetime
+
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise PlannerError(_("{field}: {text!r} is not a date and time "
+                             "(YYYY-MM-DDThh:mm)").format(field=field, text=text)) from None
+
+
+def _record(plan) -> None:
+    """Record the plan in the outage register (approval, notice, actual times)."""
+    st.subheader(_("Record in the outage register"))
+    s = plan.impact.summary
+    fmt = "%Y-%m-%dT%H:%M"
+    with st.form("sd_record"):
+        cols = st.columns(3)
+        who = cols[0].text_input(_("Recorded by"), key="sd_rec_by")
+        ref = cols[1].text_input(_("Approval reference"), key="sd_rec_ref",
+                                 disabled=not plan.planned)
+        area = cols[2].text_input(_("Area (street, district)"), key="sd_rec_area")
+        cols = st.columns(3)
+        notice = cols[0].text_input(_("Notice issued at"), key="sd_rec_notice",
+                                    value=plan.now.strftime(fmt) if plan.planned else "")
+        start = cols[1].text_input(_("Actual start"), key="sd_rec_start",
+                                   value=s["start"].strftime(fmt))
+        end = cols[2].text_input(_("Actual end (empty: not yet restored)"), key="sd_rec_end",
+                                 value=s["end"].strftime(fmt))
+        emergency = st.checkbox(_("Emergency supply given"), key="sd_rec_emerg",
+                                value=bool(plan.emergency is not None
+                                           and plan.emergency.required))
+        done = st.form_submit_button(_("Record the outage"), icon=":material/save:")
+    if done:
+        try:
+            entry = entry_from_plan(
+                plan, approval_ref=ref if plan.planned else "",
+                notice_issued=_when(notice, _("Notice issued at")),
+                actual_start=_when(start, _("Actual start")),
+                actual_end=_when(end, _("Actual end")), emergency_supply=emergency,
+                area=area)
+            with open_register() as reg:
+                oid = reg.record(entry, by=who)
+        except (PlannerError, ValueError) as exc:
+            st.error(_("Not recorded: {problem}").format(problem=exc), icon=":material/error:")
+            return
+        st.success(_("Recorded as outage {id} in {file}.").format(id=oid,
+                                                                  file=register_path().name),
+                   icon=":material/task_alt:")
+
+
+def show(opened, plan, accounts=None) -> None:
     """Draw one plan: headline, checks, valves, customers and map, window, notice list,
     emergency supply and downloads.
 
@@ -204,6 +292,8 @@ def show(opened, plan) -> None:
     opened : application.OpenedNetwork
         The network the plan was made on (the session's).
     plan : planning.shutdowns.JobPlan
+    accounts : planning.shutdowns.PlacedAccounts, optional
+        The billing accounts placed on the network: notices and emergency lists by account.
     """
     _headline(plan)
     for line in plan.checks:
@@ -222,5 +312,8 @@ def show(opened, plan) -> None:
     st.caption("By hour of the window, with the shutdown: the most accounts at any time in "
                "the hour, including any without water or below the minimum anyway.")
     _notice(plan)
+    _notice_accounts(plan, accounts)
     _emergency(plan)
+    _emergency_accounts(plan, accounts)
     _downloads(opened, plan)
+    _record(plan)

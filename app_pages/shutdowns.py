@@ -38,13 +38,16 @@ from application import (
     studies_dir,
     study_file_name,
 )
+from application.i18n import _
 from application.shutdown_study import (
+    INPUT_FILE_KEYS,
     check_shutdown_jobs,
     plan_item,
     read_inputs,
     study_items,
     study_now,
 )
+from application.uploads import save_upload
 
 state = st.session_state
 JOB_COLUMNS = {"job_id": object, "pipe": object, "duration_h": "float64",
@@ -76,7 +79,7 @@ def _on_load(study: Study) -> None:
     if source is not None:
         use_source(source)
     state["sd_files"] = {key: str(study.resolve(study.body[key]).resolve())
-                         for key in ("valves", "customers") if key in study.body}
+                         for key in INPUT_FILE_KEYS if key in study.body}
     state["sd_body"] = study.body
     state["sd_name"] = study.name or "Shutdown jobs"
     state["sd_ver"] = state.get("sd_ver", 0) + 1
@@ -110,15 +113,36 @@ def _label(body: dict, section: str, index: int) -> str:
 def _planning(opened, source, study: Study, ver: int) -> None:
     """Pick a job or burst of the study, plan it (cached) and show the plan."""
     body = study.body
-    files = {k: body[k] for k in ("valves", "customers") if k in body}
+    files = {k: body[k] for k in INPUT_FILE_KEYS if k in body}
     try:
         inputs = _inputs(source.key, json.dumps(files, sort_keys=True), opened)
     except ScenarioFileError as exc:
-        st.error(f"Not planned: {exc}", icon=":material/error:")
+        st.error(_("Not planned: {problem}").format(problem=exc), icon=":material/error:")
         return
-    st.caption(f"Valve layer: {inputs.valves_file or 'SYNTHETIC N-1 placement (no valve file)'}"
-               f" ({len(inputs.valves)} valves); customers: "
-               f"{inputs.customers_file or 'estimated from demand (0.5 m³ per account a day)'}.")
+    if inputs.valves_file:
+        st.caption(_("Valve layer: {file} ({n} valves).").format(file=inputs.valves_file,
+                                                               n=len(inputs.valves)))
+    else:
+        st.warning(_("Valve layer: SYNTHETIC N-1 placement ({n} valves), an estimate: upload "
+                     "the utility's valve layer.").format(n=len(inputs.valves)),
+                   icon=":material/warning:")
+    if inputs.accounts is not None:
+        state["sd_customers_json"] = inputs.customers.to_json()  # for the Criticality page
+        st.caption(_("Customers: {n} accounts from {file} placed on the network; {bad} could "
+                     "not be placed.").format(n=len(inputs.accounts.placed),
+                                              file=inputs.accounts_file,
+                                              bad=len(inputs.accounts.unplaced)))
+        if len(inputs.accounts.unplaced):
+            st.warning(_("Accounts that could not be placed (not counted, not noticed):"),
+                       icon=":material/wrong_location:")
+            st.dataframe(inputs.accounts.unplaced, hide_index=True, width="stretch")
+    elif inputs.customers_file:
+        st.caption(_("Customers: accounts per junction from {file}.").format(
+            file=inputs.customers_file))
+    else:
+        st.warning(_("Customers: ESTIMATED from demand (0.5 m³ per account a day), a "
+                     "fallback: upload the billing system's account table to name real "
+                     "customers."), icon=":material/warning:")
     items = study_items(body)
     pick = st.selectbox("Job or burst to plan", range(len(items)), key=f"sd_pick_{ver}",
                         format_func=lambda i: _label(body, *items[i]))
@@ -141,7 +165,31 @@ def _planning(opened, source, study: Study, ver: int) -> None:
     progress.progress(1.0, text=f"Planned {plan.job.job_id} (study time {run[4]}).")
     if run[1:4] != (body_json, section, index):
         st.caption("The inputs changed since this plan: press Plan to update.")
-    shutdown_results.show(opened, plan)
+    shutdown_results.show(opened, plan, accounts=inputs.accounts)
+
+
+def _uploads() -> None:
+    """The utility's records: a valve layer and the billing system's account table."""
+    st.markdown("**" + _("The utility's records") + "**")
+    cols = st.columns(2)
+    specs = (("valves", _("Valve layer (CSV or GeoPackage: id, pipe, position, "
+                          "normal_status, operable, dn)"), ["csv", "gpkg"]),
+             ("accounts", _("Customer accounts (CSV from billing: account_id, name, address, "
+                            "class, meter_dn, x/y or node, phone, sensitive)"), ["csv", "gpkg"]))
+    for col, (key, label, types) in zip(cols, specs):
+        upload = col.file_uploader(label, type=types, key=f"sd_upload_{key}")
+        if upload is None:
+            continue
+        try:
+            path = save_upload(upload.name, upload.getvalue())
+        except PlannerError as exc:
+            col.error(str(exc), icon=":material/error:")
+            continue
+        files = dict(state.get("sd_files", {}))
+        if files.get(key) != str(path):
+            files[key] = str(path)
+            state["sd_files"] = files
+        col.caption(_("Using {name}").format(name=upload.name))
 
 
 def _common_column_config() -> dict:
@@ -206,7 +254,7 @@ def page() -> None:
     unknown = [p for p in pipes if p not in opened.net.wn.link_name_list]
     if unknown:
         st.warning("Not links of this network: " + ", ".join(unknown[:20]))
-    nodes, links, _ = web_geometry()
+    nodes, links, _attrs = web_geometry()
     st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
                                      height_px=420), height=420)
     st.caption("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links.")
@@ -215,6 +263,7 @@ def page() -> None:
     st.text_input("Study name", key="sd_name")
 
     source = current_source()
+    _uploads()
 
     files = {key: os.path.relpath(path, studies_dir())
              for key, path in state.get("sd_files", {}).items()}

@@ -19,6 +19,9 @@ scalar fields of ``planning.shutdowns.Policy``, bursts the arguments of
     valves: valves.csv             # optional valve layer (CSV or GIS file): without it a
                                    # synthetic N-1 layer is used and flagged
     customers: customers.csv       # optional accounts per junction (node,customers)
+    accounts: accounts.csv         # optional billing export, one row per account
+                                   # (planning.shutdowns.accounts): placed on the network,
+                                   # counted per junction and named on notices
     now: "2025-06-28T09:00"        # optional: study time (notice counts from it)
     policy: {notice_h: 24, night_only: true, night_start_h: 22, night_end_h: 6}
     jobs:
@@ -72,6 +75,8 @@ BURST_KEYS = ("job_id", "pipe", "time", "repair_h", "description", "inoperable_v
 DEFAULT_REPAIR_H = 8.0
 """Repair time of a burst when the file gives none, h (``planning.shutdowns.burst``)."""
 SECTIONS = ("jobs", "bursts")
+INPUT_FILE_KEYS = ("valves", "customers", "accounts")
+"""Body keys that name input files (valve layer, customers per junction, accounts)."""
 """Body lists that hold planned works and bursts."""
 STATUS_CODES = {"supplied": 0, "below minimum": 1, "cut off": 2,
                 "isolated (inoperable valve)": 3, "isolated": 4}
@@ -133,11 +138,11 @@ def parse_shutdown_jobs(f: Fields, version: int) -> dict[str, Any]:
     ScenarioFileError
         Naming the key (``jobs[0].duration_h``, ``policy.notice_h``, ...).
     """
-    f.only([*ENVELOPE_KEYS, "network", "placement", "valves", "customers", "now", "policy",
-            *SECTIONS])
+    f.only([*ENVELOPE_KEYS, "network", "placement", "valves", "customers", "accounts", "now",
+            "policy", *SECTIONS])
     body: dict[str, Any] = {}
     read_network(f, body)
-    for key in ("valves", "customers"):
+    for key in INPUT_FILE_KEYS:
         put(body, key, f.text(key, required=False))
     put(body, "now", _when(f, "now", required=False))
     body["policy"] = _policy(f)
@@ -212,12 +217,18 @@ class ShutdownInputs:
         Accounts by junction from the ``customers`` file; None: estimated from demand.
     valves_file, customers_file : str or None
         The files read (for captions).
+    accounts : planning.shutdowns.PlacedAccounts or None
+        The ``accounts`` file placed on the network (``customers`` then counts them per
+        junction, 0 where none); None without one.
+    accounts_file : str or None
     """
 
     valves: pd.DataFrame
     customers: pd.Series | None
     valves_file: str | None = None
     customers_file: str | None = None
+    accounts: object = None
+    accounts_file: str | None = None
 
 
 def _file_error(exc, source: str | None, key: str) -> ScenarioFileError:
@@ -236,13 +247,15 @@ def read_inputs(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] 
     """
     from planning.shutdowns import (
         ShutdownInputError,
+        place_accounts,
+        read_accounts,
         read_customers,
         read_valve_layer,
         synthetic_valve_layer,
     )
 
     files: dict[str, Path | None] = {}
-    for key in ("valves", "customers"):
+    for key in INPUT_FILE_KEYS:
         rel = body.get(key)
         files[key] = resolve(rel) if rel else None
         if files[key] is not None and not files[key].is_file():
@@ -257,9 +270,20 @@ def read_inputs(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] 
                      else None)
     except (ShutdownInputError, ValueError, OSError) as exc:
         raise _file_error(exc, source, "customers") from None
+    accounts = None
+    if files["accounts"]:
+        try:
+            accounts = place_accounts(opened.net, read_accounts(files["accounts"]),
+                                      opened.placement)
+        except (ShutdownInputError, ValueError, OSError) as exc:
+            raise _file_error(exc, source, "accounts") from None
+        if customers is None:
+            junctions = pd.Index(opened.net.wn.junction_name_list)
+            customers = accounts.per_node().reindex(junctions, fill_value=0)
     return ShutdownInputs(valves, customers,
                           files["valves"].name if files["valves"] else None,
-                          files["customers"].name if files["customers"] else None)
+                          files["customers"].name if files["customers"] else None,
+                          accounts, files["accounts"].name if files["accounts"] else None)
 
 
 def _item_error(exc, section: str, index: int, source: str | None) -> ScenarioFileError:
@@ -558,14 +582,16 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     ``affected_customers.csv`` (junctions without water or below the minimum, with their
     accounts and hours), ``impact_hourly.csv``, ``best_window.csv``, ``windows.csv`` (every
     candidate start), ``notice_24h.csv`` (the notice list), ``emergency_supply.csv`` (one
-    row per job; required for outages over 24 h), ``shutdowns.gpkg`` (the network's layers
+    row per job; required for outages over 24 h), with an ``accounts`` file
+    ``notice_accounts.csv`` (the notice list by account, sensitive first) and
+    ``unplaced_accounts.csv``, ``shutdowns.gpkg`` (the network's layers
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
     points) and ``affected_<id>.png``.
     """
     from application.result_plots import plot_node_categories
     from application.writers import save_figure, write_csv
 
-    opened, _, plans = run_jobs(study)
+    opened, inputs, plans = run_jobs(study)
     out.mkdir(parents=True, exist_ok=True)
     written = [
         write_csv(summary_table(plans), out / "shutdown_summary.csv"),
@@ -577,6 +603,14 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
         write_csv(notice_table(plans), out / "notice_24h.csv"),
         write_csv(emergency_table(plans), out / "emergency_supply.csv"),
     ]
+    if inputs.accounts is not None:  # an ``accounts`` file: notices name the customers
+        from planning.shutdowns import account_notice
+
+        by_account = [account_notice(p.notice_list, inputs.accounts) for p in plans
+                      if p.impact is not None]
+        written += [write_csv(pd.concat(by_account, ignore_index=True) if by_account else
+                              pd.DataFrame(), out / "notice_accounts.csv"),
+                    write_csv(inputs.accounts.unplaced, out / "unplaced_accounts.csv")]
     layers: dict[str, gpd.GeoDataFrame] = {}
     for plan in plans:
         name = safe_name(plan.job.job_id)

@@ -16,11 +16,22 @@ Customers
 Criticality
     :func:`criticality` (table per pipe), :func:`closure_sweep`.
 Outages
-    :class:`OutageLog`, :class:`OutageRecord`, :func:`quarterly_indicators`.
+    :class:`OutageLog`, :class:`OutageRecord`, :func:`quarterly_indicators`; the register
+    :class:`OutageRegister`, :class:`RegisterEntry`, :func:`compliance_flags`.
+Accounts
+    :func:`read_accounts`, :func:`check_accounts`, :func:`place_accounts` ->
+    :class:`PlacedAccounts`, :func:`account_notice`.
 Errors
     :class:`ShutdownInputError` (source, row, field, problem).
 """
 
+from .accounts import (
+    PlacedAccounts,
+    account_notice,
+    check_accounts,
+    place_accounts,
+    read_accounts,
+)
 from .criticality import ClosureSweep, closure_sweep, criticality
 from .customers import customers_per_node, read_customers
 from .emergency import EmergencyPlan
@@ -29,10 +40,20 @@ from .impact import Impact
 from .jobs import EmergencyPolicy, Job, Policy
 from .outages import OutageLog, OutageRecord, quarterly_indicators
 from .plan import JobPlan, burst, plan_job
+from .register import OutageRegister, RegisterEntry, compliance_flags, outage_table
 from .segments import Isolation, SegmentMap, isolate, segment_map, segments
 from .valves import check_valve_layer, read_valve_layer, synthetic_valve_layer, valve_points
 
 __all__ = [
+    "OutageRegister",
+    "PlacedAccounts",
+    "RegisterEntry",
+    "account_notice",
+    "check_accounts",
+    "compliance_flags",
+    "outage_table",
+    "place_accounts",
+    "read_accounts",
     "ClosureSweep",
     "EmergencyPlan",
     "EmergencyPolicy",

@@ -34,6 +34,7 @@ from models import wntr_model as _as_wn
 
 from ..inputfiles import InputFileError, gis_layer_names, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
+from .valve_columns import standard_valve_columns
 
 VALVE_COLUMNS = ("link", "node", "operable", "synthetic")
 
@@ -93,6 +94,7 @@ def check_valve_layer(net, layer: pd.DataFrame, *, source: str = "valve layer",
     """
     wn = _as_wn(net)
     rows = list(layer.index) if row_numbers is None else list(row_numbers)
+    layer = standard_valve_columns(wn, layer, source, rows)  # id, pipe, position, ...
     for col in ("link", "node"):
         if col not in layer.columns:
             raise ShutdownInputError(source, None, col,
