@@ -564,7 +564,9 @@ def compile_network(wn, pipe_leakage=None) -> CompiledNetwork:
             if t != C.GPV:
                 kc[k] = C.MISSING
         else:
-            status0[k] = C.ACTIVE if t in (C.PRV, C.PSV, C.FCV) else C.OPEN
+            # EPANET's valvedata: a valve with a setting starts ACTIVE (reported 2, as
+            # rules and WNTR code reading link['status'] see it); a GPV starts OPEN
+            status0[k] = C.OPEN if t == C.GPV else C.ACTIVE
 
     # ---- adjacency -------------------------------------------------------------------
     deg = np.bincount(np.concatenate([n1, n2]), minlength=nn)

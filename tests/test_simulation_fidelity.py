@@ -88,3 +88,49 @@ def test_pda_with_loose_accuracy_cuts_demand_like_epanet(tmp_path):
         np.testing.assert_allclose(d, dr, atol=1e-6)
         p = ours.node["pressure"]["J5"].to_numpy()
         assert not np.any((p < -0.01) & (d > 1e-5)), "demand served below zero pressure"
+
+
+# --- kind 8: reported status codes ---------------------------------------------------------
+VALVES = """
+[JUNCTIONS]
+J1 0 0
+J2 0 1
+J3 0 1
+J4 0 1
+J5 0 1
+J6 0 1
+J7 0 1
+[RESERVOIRS]
+R1 60
+[PIPES]
+P1 R1 J1 100 300 100 0 Open
+P2 J2 J3 100 200 100 0 Open
+P3 J4 J5 100 200 100 0 Open
+P4 J6 J7 100 200 100 0 Open
+P5 J3 J5 100 200 100 0 Open
+[VALVES]
+V1 J1 J2 200 PRV 30 0
+V2 J1 J4 200 TCV 5 0
+V3 J1 J6 200 PBV 2 0
+V4 J5 J7 200 FCV 5 0
+V5 J3 J7 200 TCV 1 0
+[STATUS]
+V5 OPEN
+[OPTIONS]
+UNITS LPS
+[TIMES]
+DURATION 0
+[END]
+"""
+
+
+def test_valve_status_codes_are_epanets(tmp_path):
+    """PRV/TCV/PBV/FCV with a setting report ACTIVE (2) as EPANET does; a valve fixed
+    OPEN reports 1."""
+    wn = _model(tmp_path, VALVES)
+    ours, ref = _run_both(wn)
+    s = ours.link["status"].iloc[0]
+    sr = ref.link["status"].iloc[0][s.index]
+    assert (s == sr).all(), f"ours {s.to_dict()} EPANET {sr.to_dict()}"
+    assert s["V2"] == 2 and s["V5"] == 1
+    assert _max_head_error_m(ours, ref) <= 1e-3
