@@ -134,3 +134,56 @@ def test_valve_status_codes_are_epanets(tmp_path):
     assert (s == sr).all(), f"ours {s.to_dict()} EPANET {sr.to_dict()}"
     assert s["V2"] == 2 and s["V5"] == 1
     assert _max_head_error_m(ours, ref) <= 1e-3
+
+
+# --- kind 5: UNBALANCED CONTINUE n -----------------------------------------------------------
+UNBALANCED = """
+[JUNCTIONS]
+J1 0 0
+J2 5 10
+J3 3 20
+J4 8 15
+[RESERVOIRS]
+R1 50
+[PIPES]
+P1 R1 J1 500 300 100 0 Open
+P2 J1 J2 800 150 100 0 Open
+P3 J2 J3 600 100 100 0 Open
+P4 J1 J4 700 150 100 0 Open
+P5 J4 J3 900 100 100 0 Open
+P6 J2 J4 400 80 100 0 CV
+[PATTERNS]
+PAT 1 2 0.5
+[OPTIONS]
+UNITS LPS
+TRIALS 2
+ACCURACY 0.00001
+UNBALANCED {unbalanced}
+PATTERN PAT
+[TIMES]
+DURATION 2:00
+HYDRAULIC TIMESTEP 1:00
+PATTERN TIMESTEP 1:00
+[END]
+"""
+
+
+def test_unbalanced_continue_carries_on_like_epanet(tmp_path):
+    """TRIALS 2 cannot balance this loop: with UNBALANCED CONTINUE 1 EPANET makes one
+    more trial (no status checks), warns and carries on; so does the core, with the same
+    heads, the steps flagged ``unbalanced`` and a warning; UNBALANCED STOP still raises."""
+    import pytest
+
+    from simulation import ConvergenceError
+
+    wn = _model(tmp_path, UNBALANCED.format(unbalanced="CONTINUE 1"))
+    with pytest.warns(RuntimeWarning, match="unbalanced"):
+        ours = NumbaSimulator(wn).run_sim()
+    ref = epanet22(wn)
+    assert len(ours.node["head"]) == len(ref.node["head"]) == 3
+    assert _max_head_error_m(ours, ref) <= 1e-4  # EPANET's output is float32
+    assert ours.unbalanced_times_s[:1] == [0]
+    assert ours.warnings and not ours.converged
+    wn = _model(tmp_path, UNBALANCED.format(unbalanced="STOP"), "stop")
+    with pytest.raises(ConvergenceError):
+        NumbaSimulator(wn).run_sim()
