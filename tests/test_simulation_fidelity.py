@@ -187,3 +187,38 @@ def test_unbalanced_continue_carries_on_like_epanet(tmp_path):
     wn = _model(tmp_path, UNBALANCED.format(unbalanced="STOP"), "stop")
     with pytest.raises(ConvergenceError):
         NumbaSimulator(wn).run_sim()
+
+
+# --- kind 6: supplied versus cut off ---------------------------------------------------------
+POWER_PUMP = """
+[JUNCTIONS]
+J1 0 0
+J2 5 0.001
+J3 0 1
+[RESERVOIRS]
+R1 10
+[PIPES]
+P1 R1 J1 100 200 100 0 Open
+P2 J1 J3 100 200 100 0 Open
+[PUMPS]
+PU1 J1 J2 POWER 1
+[OPTIONS]
+UNITS LPS
+[TIMES]
+DURATION 0
+[END]
+"""
+
+
+def test_node_behind_an_open_power_pump_at_tiny_flow_is_supplied(tmp_path):
+    """A constant-power pump delivering a tiny demand has a head-loss gradient above
+    EPANET's CBIG cap; EPANET still delivers that demand through it (at a huge head), so
+    the node is supplied, not cut off."""
+    wn = _model(tmp_path, POWER_PUMP)
+    ours, ref = _run_both(wn)
+    assert bool(ours.node["supplied"]["J2"].iloc[0])
+    h = ours.node["head"]["J2"].iloc[0]
+    hr = float(ref.node["head"]["J2"].iloc[0])
+    assert hr > 1000.0 and abs(h - hr) <= 1e-5 * abs(hr)
+    np.testing.assert_allclose(ours.node["demand"]["J2"].iloc[0],
+                               ref.node["demand"]["J2"].iloc[0], atol=1e-9)
