@@ -41,6 +41,8 @@ from tests.networks import (  # noqa: E402
 )
 
 PDA_MIN_M = 0.0
+MAX_GOAL_M = 0.01       # max |head - EPANET head| over supplied nodes and report times
+MEDIAN_GOAL_M = 1.0e-4  # and its median
 PDA_REQ_M = 20.0
 CAP_HOURS = 48.0
 SHORT_CAP_HOURS = {"bwsn_network2": 24.0}  # EPANET 2.2 halts at 27 h
@@ -126,7 +128,8 @@ HEADER = (f"{'network':20s} {'mode':4s} {'hours':>5s} {'nodes':>6s} {'max|dH| m'
 
 
 def row_text(r: dict) -> str:
-    status = "FAIL" if r["failed"] else ("miss" if not r["max_m"] <= 0.01 else "ok")
+    within = r["max_m"] <= MAX_GOAL_M and r["median_m"] <= MEDIAN_GOAL_M
+    status = "FAIL" if r["failed"] else ("ok" if within else "miss")
     if r.get("no_ref"):
         status = "no-ref"
     return (f"{r['network']:20s} {r['mode']:4s} {r['hours']:5.0f} {r['nodes']:6d} "
@@ -155,11 +158,13 @@ def main(argv=None) -> int:
     finite = [r["max_m"] for r in rows if np.isfinite(r["max_m"])]
     worst = max(finite, default=float("nan"))
     misses = [f"{r['network']}/{r['mode']}" for r in rows
-              if not r.get("no_ref") and (r["failed"] or not r["max_m"] <= 0.01)]
+              if not r.get("no_ref") and (r["failed"] or not (r["max_m"] <= MAX_GOAL_M
+                                                             and r["median_m"] <= MEDIAN_GOAL_M))]
     print(f"\nworst max |head - EPANET 2.2 head| over supplied nodes: {worst:.2e} m "
           "(goal <= 1e-2 m); unsup = node-times cut off from every source (no water; "
           "EPANET has no valid head there)")
-    print(f"{len(rows) - len(misses)} of {len(rows)} runs within 0.01 m; misses: "
+    print(f"{len(rows) - len(misses)} of {len(rows)} runs within {MAX_GOAL_M} m (max) and "
+          f"{MEDIAN_GOAL_M} m (median); misses: "
           f"{', '.join(misses) or 'none'}")
     return 0
 
