@@ -400,14 +400,13 @@ def hydsolve(net, opt, sm, ctl, st):
                 stat_change = True
             if not stat_change:
                 if not island_mode:
+                    # EPANET stops here: junctions cut off from every source are marked
+                    # (no water delivered, heads set) without another trial, so the
+                    # supplied part keeps EPANET's own answer and trial count; the search
+                    # is skipped when no link opened or closed since a solve that had no
+                    # cut-off junctions
                     island_mode = True
-                    # the search is skipped when no link opened or closed since a solve
-                    # that had no cut-off junctions
-                    if update_islands(net, opt, st, had_islands) > 0:
-                        converged = False
-                        nextcheck = it + opt.checkfreq
-                        it += 1
-                        continue
+                    update_islands(net, opt, st, had_islands)
                 break
             converged = False
             nextcheck = it + opt.checkfreq
