@@ -554,7 +554,9 @@ def compile_network(wn, pipe_leakage=None, *, structure: bool = True) -> Compile
             if t != C.GPV:
                 kc[k] = C.MISSING
         else:
-            status0[k] = C.ACTIVE if t in (C.PRV, C.PSV, C.FCV) else C.OPEN
+            # EPANET's valvedata: a valve with a setting starts ACTIVE (reported 2, as
+            # rules and WNTR code reading link['status'] see it); a GPV starts OPEN
+            status0[k] = C.OPEN if t == C.GPV else C.ACTIVE
 
     # ---- adjacency -------------------------------------------------------------------
     adj_ptr, adj_link = adjacency(n1, n2, nn)

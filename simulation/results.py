@@ -81,11 +81,19 @@ class SimulationResults:
     diagnostics: pd.DataFrame = field(repr=False)
     network_name: str = ""
     error_code: int = 0
+    warnings: tuple = ()
 
     @property
     def converged(self) -> bool:
         """True when every hydraulic step converged."""
         return bool(self.diagnostics["converged"].all())
+
+    @property
+    def unbalanced_times_s(self) -> list:
+        """Times (s) of steps left unbalanced and continued, as ``UNBALANCED CONTINUE``
+        asks (EPANET's warning 1); empty when every step converged."""
+        d = self.diagnostics
+        return d.loc[d["unbalanced"], "time_s"].tolist()
 
 
 def _wntr_status(code: np.ndarray) -> np.ndarray:
@@ -213,8 +221,21 @@ def build_results(cn, raw, diag, nrep_written, err, name="") -> SimulationResult
         "deficient_nodes": diag[:, D_DEFICIENT].astype(np.int64),
     })
     d["converged"] = d["error_code"] == 0
+    # not balanced within TRIALS (+ the extra trials of UNBALANCED CONTINUE n)
+    d["unbalanced"] = d["error_code"] == 1
     return SimulationResults(node=node, link=link, diagnostics=d, network_name=name,
-                             error_code=int(err))
+                             error_code=int(err), warnings=unbalanced_warnings(cn, d))
+
+
+def unbalanced_warnings(cn, diagnostics: pd.DataFrame) -> tuple:
+    """EPANET-style warnings for steps that were not balanced but continued."""
+    if cn.opt.extraiter < 0:
+        return ()
+    t = diagnostics.loc[diagnostics["error_code"] == 1, "time_s"].tolist()
+    if not t:
+        return ()
+    return (f"WARNING: system unbalanced at {len(t)} time step(s), first at t = {t[0]} s; "
+            "continued as UNBALANCED CONTINUE asks",)
 
 
 def _pipe_leakage(net, head_ft: np.ndarray) -> np.ndarray:

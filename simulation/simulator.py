@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from models.network import wntr_model
@@ -29,6 +31,15 @@ def _setup(cn: CompiledNetwork, warm_flow, convergence: str):
     nrep = max((opt.dur - opt.rstart) // opt.rstep + 1, 1)
     warm = np.zeros(0) if warm_flow is None else np.ascontiguousarray(warm_flow, dtype=float)
     return nrep, pack_state(new_state(cn.net, cn.sm)), warm
+
+
+def _failing(time_s, error_code, extraiter: int) -> list:
+    """Times of the steps that fail a run: every unconverged step under UNBALANCED STOP;
+    under UNBALANCED CONTINUE only ill-conditioned ones (an unbalanced step, code 1, is
+    continued with a warning as EPANET does)."""
+    error_code = np.asarray(error_code)
+    bad = error_code != 0 if extraiter < 0 else error_code >= 100
+    return np.asarray(time_s)[bad].astype(np.int64).tolist()
 
 
 def _failure(bad: list, nwritten: int, nrep: int, err: int) -> str | None:
@@ -71,10 +82,13 @@ def execute(cn: CompiledNetwork, kernel_args, name: str = "", warm_flow=None,
         raw["status"], raw["setting"], raw["supplied"], raw["leak"], rep_step, warm, True)
     res = build_results(cn, raw, diag, nwritten, err, name)
     if convergence == "raise":
-        bad = res.diagnostics.loc[~res.diagnostics["converged"], "time_s"].tolist()
+        d = res.diagnostics
+        bad = _failing(d["time_s"], d["error_code"], cn.opt.extraiter)
         msg = _failure(bad, nwritten, nrep, err)
         if msg:
             raise ConvergenceError(msg, res, bad)
+    for w in res.warnings:
+        warnings.warn(w, RuntimeWarning, stacklevel=3)
     return res
 
 
@@ -112,7 +126,7 @@ def execute_leakage(cn: CompiledNetwork, kernel_args, warm_flow=None,
         *kernel_args, st, nrep, none_f, none_f, none_f, none_f, none_f,
         np.zeros((0, 0), dtype=np.int8), leak, rep_step, warm, False)
     if convergence == "raise":
-        bad = diag[diag[:, D_ERR] != 0, D_TIME].astype(np.int64).tolist()
+        bad = _failing(diag[:, D_TIME], diag[:, D_ERR], opt.extraiter)
         msg = _failure(bad, nwritten, nrep, err)
         if msg:
             raise ConvergenceError(msg, None, bad)
@@ -153,7 +167,10 @@ class NumbaSimulator:
         convergence : {"raise", "report"}
             What to do when a hydraulic step does not converge or the matrix is
             ill-conditioned. ``"raise"`` (default) raises :class:`ConvergenceError`
-            carrying the results and the failing times; ``"report"`` returns the results
+            carrying the results and the failing times (a step left unbalanced under
+            the model's ``UNBALANCED CONTINUE`` is not a failure: the run carries on as
+            EPANET does, with a ``RuntimeWarning``, ``results.warnings`` and the
+            ``unbalanced`` diagnostics column); ``"report"`` returns the results
             with ``results.converged == False`` and per-step ``results.diagnostics``.
 
         Returns

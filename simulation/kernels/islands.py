@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .constants import CBIG, CLOSED, CONST_HP, PUMP
+from .constants import CLOSED, PUMP
 from .state import I_NUNSUPPLIED
 
 
@@ -18,14 +18,10 @@ def link_conducts(ltype, status, setting, flow, ptype, pump_r):
     """True when a link can carry water (its coefficient is not EPANET's closed one)."""
     if status <= CLOSED:
         return False
-    if ltype == PUMP:
-        if setting == 0.0:
-            return False
-        if ptype == CONST_HP:
-            # a constant-power pump at (near) zero flow has gradient > CBIG: closed
-            q = abs(flow)
-            if q == 0.0 or -pump_r * setting * setting * setting / (q * q) > CBIG:
-                return False
+    if ltype == PUMP and setting == 0.0:
+        return False
+    # an open constant-power pump conducts even at (near) zero flow, where EPANET caps
+    # its gradient at CBIG: EPANET delivers the demand behind it (at a very high head)
     return True
 
 
