@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from planning.capacity.cli import DEMO_DATA
 from planning.shutdowns import OutageLog, OutageRecord
 from planning.studies import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
+from planning.studies.safe_paths import TRUSTED_ENV
 from tests.networks import network_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,7 +148,9 @@ PAGES = {  # page: (page file, study kind, study box key, state prefix, other ki
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
-def test_bad_study_uploads_change_nothing(app, tmp_path, page):
+def test_bad_study_uploads_change_nothing(app, tmp_path, page, monkeypatch):
+    # the bad files sit in tmp_path: the operator trusts it (else the names are refused)
+    monkeypatch.setenv(TRUSTED_ENV, str(tmp_path))
     file, kind, box, prefix, other = PAGES[page]
     if file is None:  # the network page: a loaded upload, not the demo, is the state to keep
         app.file_uploader(key="net_upload").upload("Net1.inp", NET1.read_bytes()).run()

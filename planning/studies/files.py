@@ -116,12 +116,36 @@ class Study:
     folder: Path | None = None
     source: str | None = None
 
-    def resolve(self, relative: str | os.PathLike) -> Path:
-        """Path of ``relative`` (as written in the file) against the file's folder."""
-        path = Path(relative)
-        if path.is_absolute() or self.folder is None:
-            return path
-        return self.folder / path
+    def resolve(self, relative: str | os.PathLike, key: str | None = None) -> Path:
+        """Path of ``relative`` (as written in the file) against the file's folder.
+
+        Only files inside the study's folder, the project's ``scenarios/`` and the other
+        allowed folders may be named (see :mod:`planning.studies.safe_paths`).
+
+        Raises
+        ------
+        ScenarioFileError
+            Naming ``key`` (default: the body key holding ``relative``): the path leaves
+            the allowed folders (absolute path, ``..``, symlink).
+        """
+        from planning.studies.safe_paths import checked_path
+
+        try:
+            return checked_path(relative, self.folder)
+        except PermissionError as exc:
+            raise ScenarioFileError(self.source, key or self._key_of(relative),
+                                    str(exc)) from None
+
+    def _key_of(self, value: Any) -> str | None:
+        """The body key (``a`` or ``a.b``) whose value is ``value``, for messages."""
+        for name, held in self.body.items():
+            if held == value:
+                return name
+            if isinstance(held, Mapping):
+                for inner, v in held.items():
+                    if v == value:
+                        return f"{name}.{inner}"
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         """The file's content as plain data, envelope first (what :func:`dump_study` writes)."""

@@ -230,7 +230,14 @@ def zones_of(net, body: dict[str, Any], resolve: Callable[[str], Path] = Path,
         what = ("file" if "file" in spec
                 else "names" if exc.field in ("names", "node") else "boundaries")
         raise ScenarioFileError(source, f"zones.{what}",
-                                str(exc) if what == "file" else exc.message) from None
+                                _redacted(str(exc)) if what == "file" else exc.message) from None
+
+
+def _redacted(message: str) -> str:
+    """A zone file's error without the file's cells (see planning.studies.safe_paths)."""
+    from planning.studies.safe_paths import redact_quoted
+
+    return redact_quoted(message, ("node", "zone", "name", "zones"))
 
 
 @dataclass(frozen=True)

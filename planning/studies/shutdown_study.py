@@ -221,7 +221,15 @@ class ShutdownInputs:
 
 
 def _file_error(exc, source: str | None, key: str) -> ScenarioFileError:
-    return ScenarioFileError(source, key, str(exc))
+    """The reader's error, naming file, line and column but none of the file's cells."""
+    from planning.studies.safe_paths import redact_quoted
+
+    return ScenarioFileError(source, key, redact_quoted(str(exc), FILE_COLUMNS))
+
+
+FILE_COLUMNS = ("link", "node", "valve", "operable", "synthetic", "customers", "name",
+                "junction", "junctions", "valves")
+"""Column and layer names a valve or customer file is expected to have (may be quoted)."""
 
 
 def read_inputs(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] = Path,
