@@ -37,6 +37,8 @@ def _years(text: str) -> range:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
+    from planning.studies.outdir import run_folder
+
     from .output import write_review
 
     parser = argparse.ArgumentParser(
@@ -51,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="years to report, FIRST-LAST (default 2020-2030)")
     parser.add_argument("--swmm", action="store_true",
                         help="also run the trunk-sewer check through EPA SWMM 5 (needs pyswmm)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an --out folder an earlier run wrote")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
 
@@ -61,11 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         trunk = load_trunk(args.data) if has_trunk else None
         if args.swmm and trunk is None:
             raise ValueError(f"--swmm: no trunk_nodes/trunk_conduits in {args.data}")
-        written = write_review(registry, args.out, whatif=whatif, years=args.years,
-                               trunk=trunk, swmm=args.swmm)
+        with run_folder(args.out, force=args.force, meta={"kind": "capacity_review"}) as tmp:
+            written = write_review(registry, tmp, whatif=whatif, years=args.years,
+                                   trunk=trunk, swmm=args.swmm)
     except (RegistryError, FileNotFoundError, KeyError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 2  # OutputFolderError is a ValueError: --out holds an older run
     if not args.quiet:
         _print_gaps(args.out / "gap_table.csv")
         print(f"{len(written)} files written to {args.out}")

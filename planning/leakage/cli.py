@@ -39,6 +39,7 @@ def _months(text: str) -> list[int]:
 
 def _ltown(args) -> int:
     import models
+    from planning.studies.outdir import run_folder
 
     from .ltown import ltown_monthly, read_battledim_leaks
     from .output import write_ltown_example
@@ -48,7 +49,8 @@ def _ltown(args) -> int:
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     example = ltown_monthly(net, leaks, months=args.months, chunk_days=args.chunk_days,
                             sample_days=args.sample_days, progress=say)
-    written = write_ltown_example(example, args.out)
+    with run_folder(args.out, force=args.force, meta={"kind": "ltown_example"}) as tmp:
+        written = write_ltown_example(example, tmp)
     if not args.quiet:
         shown = example.monthly[["supplied_m3", "registered_m3", "leakage_m3",
                                  "leakage_rate_pct", "leaks_active"]]
@@ -70,7 +72,10 @@ def _assess(args) -> int:
         raise LeakageInputError("is not a mapping of fields", source=str(args.settings))
     result = assess_settings(body)
     if args.out:
-        write_assessment(result, args.out)
+        from planning.studies.outdir import run_folder
+
+        with run_folder(args.out, force=args.force, meta={"kind": "cjj92_assessment"}) as tmp:
+            write_assessment(result, tmp)
     if not args.quiet:
         print(result.to_series().to_string())
     return 0
@@ -93,10 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="longest run, days; incipient leak areas are stepped per run")
     lt.add_argument("--sample-days", type=int, default=None,
                     help="simulate only N days per month and scale (quick look)")
+    lt.add_argument("--force", action="store_true",
+                    help="replace an --out folder an earlier run wrote")
     lt.add_argument("--quiet", action="store_true", help="print nothing on success")
     asm = sub.add_parser("assess", help="CJJ 92-2016 rates of a leakage_settings file")
     asm.add_argument("settings", type=Path, help="leakage_settings YAML file")
     asm.add_argument("--out", type=Path, help="write leakage_assessment.csv here")
+    asm.add_argument("--force", action="store_true",
+                     help="replace an --out folder an earlier run wrote")
     asm.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)
     try:

@@ -2,7 +2,11 @@
 
 Runs a saved study without the app and writes its tables, layers and plots to ``--out``.
 Exit status: 0 on success; 2 for a bad or unknown study file, a bad network or registry,
-a kind whose planning module has not landed, or bad arguments (argparse).
+a kind whose planning module has not landed, an ``--out`` folder that already holds files
+(``--force`` replaces an earlier run's folder) or bad arguments (argparse); 3 when the run
+wrote its files but stopped short (``INCOMPLETE.txt`` and ``"complete": false`` in
+``manifest.json`` say why). The run is written to a hidden folder beside ``--out`` and
+renamed into place at the end (see :mod:`planning.studies.outdir`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["main"]
-
 
 
 def _input_errors() -> tuple[type[BaseException], ...]:
@@ -35,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a study file and write its outputs")
     run.add_argument("study", type=Path, help="study file (.yaml), e.g. scenarios/demo/*.yaml")
     run.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    run.add_argument("--force", action="store_true",
+                     help="replace an --out folder an earlier run wrote")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     check = sub.add_parser("check", help="check study files without running them")
     check.add_argument("studies", type=Path, nargs="+")
@@ -67,14 +72,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(f"ok: {path} ({study.kind} v{study.version})")
         return status
+    from planning.studies.outdir import OutputFolderError, read_manifest, run_folder
+
     try:
         study = load_study(args.study)
-        written = run_study(study, args.out)
-    except errors as exc:
+        with run_folder(args.out, force=args.force,
+                        meta={"study": study.source, "kind": study.kind}) as folder:
+            written = run_study(study, folder)
+        manifest = read_manifest(args.out, verify=False)
+    except (*errors, OutputFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return _report(f"{study.kind} {study.name!r}", written, args, manifest)
+
+
+def _report(what: str, written: Sequence[Path], args, manifest: dict) -> int:
+    """Print what a run wrote; the exit status (EXIT_INCOMPLETE when it stopped short)."""
+    from planning.studies.outdir import EXIT_INCOMPLETE
+
+    for problem in manifest["problems"]:
+        print(f"warning: incomplete run: {problem}", file=sys.stderr)
     if not args.quiet:
-        print(f"{study.kind} {study.name!r}: {len(written)} files written to {args.out}")
+        print(f"{what}: {len(written)} files written to {args.out}")
         for path in written:
             print(f"  {Path(path).name}")
-    return 0
+    return 0 if manifest["complete"] else EXIT_INCOMPLETE

@@ -551,12 +551,19 @@ def open_study_network(study: Study) -> OpenedNetwork:
     return replace(opened, placement=placement)
 
 
+def _duration_h(opened: OpenedNetwork) -> float:
+    return opened.net.wn.options.time.duration / 3600.0
+
+
 def write_network_run(study: Study, out: Path) -> list[Path]:
     """Run a ``network_run`` study and write its tables, layer and plots to ``out``.
 
     Files: ``network_summary.csv``, ``pressure_m.csv`` (report times x nodes),
     ``node_pressure.csv`` (per node statistics), ``network_pressure.gpkg`` (the network's six
-    layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``.
+    layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``. A run
+    whose solver fails at a step stops there: ``pressure_m.csv`` gets a ``run_note`` column
+    (set on its last row) and the run is marked incomplete
+    (:func:`planning.studies.outdir.mark_incomplete`).
     """
     from planning.capacity.output import save_figure, write_csv
     from planning.studies.plots import plot_min_pressure, plot_pressure_map
@@ -566,9 +573,17 @@ def write_network_run(study: Study, out: Path) -> list[Path]:
     result = run_network(opened, settings)
     layer = pressure_map_layer(opened, result)
     out.mkdir(parents=True, exist_ok=True)
+    pressure = result.pressure_m.reset_index()
+    if not result.converged:  # say so in the table, the run folder and the exit status
+        from planning.studies.outdir import mark_incomplete
+
+        note = result.messages[0] + "; the run stops at the last row"
+        pressure["run_note"] = [""] * (len(pressure) - 1) + [note]
+        mark_incomplete(out, f"pressure_m.csv ends at {pressure['time_s'].iloc[-1] / 3600:g} h "
+                        f"of {(settings.duration_h or _duration_h(opened)):g} h: {note}")
     written = [
         write_csv(network_summary(opened).table(), out / "network_summary.csv"),
-        write_csv(result.pressure_m.reset_index(), out / "pressure_m.csv"),
+        write_csv(pressure, out / "pressure_m.csv"),
         write_csv(result.nodes.reset_index(), out / "node_pressure.csv"),
         gis.write_geopackage(opened.net, out / "network_pressure.gpkg", opened.placement,
                              extra_layers={"pressure": layer}),
