@@ -179,7 +179,8 @@ def geopackage_bytes(opened: OpenedNetwork, extra_layers: dict | None = None) ->
 def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
                index: bool = False) -> None:
     """A CSV download button for a table (UTF-8 with BOM so spreadsheet tools read 中文)."""
-    st.download_button(label, frame.to_csv(index=index).encode("utf-8-sig"), file_name=file_name,
+    st.download_button(label, models.csv_bytes(frame, index=index, encoding="utf-8-sig"),
+                       file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:")
 
 

@@ -10,12 +10,15 @@ Public API:
 - :class:`NetworkInputError`
 - :func:`replacing`, :func:`write_atomic`, :func:`write_bytes_atomic` -- all-or-nothing
   file writes (temporary file + ``os.replace``) used by every writer of the project.
+- :func:`safe_frame`, :func:`csv_bytes`, :func:`write_csv`, :func:`write_xlsx` -- tables for
+  spreadsheets, with formula-like text cells neutralised (every CSV/XLSX export uses them).
 """
 
 from models.atomic import replacing, write_atomic, write_bytes_atomic
 from models.errors import NetworkInputError
 from models.inp_io import load_network, write_inp
 from models.network import Network
+from models.safe_export import csv_bytes, safe_frame, write_csv, write_xlsx
 
 __all__ = [
     "Network",
@@ -24,5 +27,9 @@ __all__ = [
     "replacing",
     "write_atomic",
     "write_bytes_atomic",
+    "csv_bytes",
+    "safe_frame",
+    "write_csv",
     "write_inp",
+    "write_xlsx",
 ]

@@ -13,6 +13,7 @@ from typing import IO
 import pandas as pd
 from matplotlib.figure import Figure
 
+import models
 from models import write_atomic
 
 from .gaps import committed_only, compare_to_targets
@@ -40,9 +41,9 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as UTF-8 CSV (no index), atomically."""
-    data = frame.to_csv(index=False).encode("utf-8")
-    return atomic_write(path, lambda fh: fh.write(data))
+    """Write a DataFrame as UTF-8 CSV (no index), atomically, formula-like text neutralised
+    (:func:`models.write_csv`)."""
+    return models.write_csv(frame, path)
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:

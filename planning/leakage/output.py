@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import replacing
+from models import replacing, write_csv
 
 from .cjj92 import GRADE_1_MAX_PCT, GRADE_2_MAX_PCT, Cjj92Result
 from .ltown import LtownExample
@@ -26,7 +26,7 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _atomic(path, lambda p: frame.to_csv(p, float_format="%.6g"))
+    return write_csv(frame, path, index=True, float_format="%.6g")
 
 
 def plot_monthly(example: LtownExample):
