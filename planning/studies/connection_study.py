@@ -42,7 +42,6 @@ when it runs. Both raise :class:`ScenarioFileError` naming the key, e.g.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -54,6 +53,7 @@ import pandas as pd
 
 import gis
 from planning.studies.body_keys import put, read_network, unique_id
+from planning.studies.disk_names import disk_names
 from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 CONNECTION_APPLICATIONS_VERSION = 1
@@ -329,10 +329,6 @@ def spare_capacity_layer(opened, table: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 # ---- the CLI runner -------------------------------------------------------------------------
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "application"
-
-
 def run_applications(study: Study, opened=None,
                      progress: Callable[[int, int, str], None] | None = None):
     """Assess every application of a study: ``(opened, ConnectionStudy, [Assessment, ...])``.
@@ -400,8 +396,9 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
         write_csv(capacity.reset_index(), out / "spare_capacity.csv"),
     ]
     layers = {"applications": applications_layer(opened, assessments)}
+    names = disk_names([a.application.application_id for a in assessments], "application")
     for a in assessments:
-        aid = _safe(a.application.application_id)
+        aid = names[a.application.application_id]
         change = pressure_change_layer(opened, a)
         layers[f"pressure_change_{aid}"] = change
         written.append(save_figure(plot_customer_pressure(a), out / f"pressure_{aid}.png"))

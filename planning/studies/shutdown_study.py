@@ -43,7 +43,6 @@ file) is checked by :func:`check_shutdown_jobs` and when it runs. Both raise
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +54,7 @@ import pandas as pd
 
 import gis
 from planning.studies.body_keys import put, read_network, unique_id
+from planning.studies.disk_names import disk_names, slug
 from planning.studies.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 SHUTDOWN_JOBS_VERSION = 1
@@ -556,7 +556,7 @@ def valves_layer(opened, plan) -> gpd.GeoDataFrame:
 # ---- the CLI runner -------------------------------------------------------------------------
 def safe_name(name: str) -> str:
     """A job id as a file or layer name part (letters, digits, underscores)."""
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "job"
+    return slug(name, "job")
 
 
 def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
@@ -568,7 +568,9 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     candidate start), ``notice_24h.csv`` (the notice list), ``emergency_supply.csv`` (one
     row per job; required for outages over 24 h), ``shutdowns.gpkg`` (the network's layers
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
-    points) and ``affected_<id>.png``.
+    points) and ``affected_<id>.png``; ``<id>`` is the id's letters, digits and
+    underscores, plus a short hash when two ids would share it
+    (:func:`planning.studies.disk_names.disk_names`).
     """
     from planning.capacity.output import save_figure, write_csv
     from planning.studies.result_plots import plot_node_categories
@@ -586,8 +588,9 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
         write_csv(emergency_table(plans), out / "emergency_supply.csv"),
     ]
     layers: dict[str, gpd.GeoDataFrame] = {}
+    names = disk_names([plan.job.job_id for plan in plans], "job")  # A-1, A_1: two names
     for plan in plans:
-        name = safe_name(plan.job.job_id)
+        name = names[plan.job.job_id]
         affected = affected_layer(opened, plan)
         layers[f"affected_{name}"] = affected
         layers[f"isolated_{name}"] = isolated_links_layer(opened, plan)
