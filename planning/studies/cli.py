@@ -6,7 +6,8 @@ a kind whose planning module has not landed, an ``--out`` folder that already ho
 (``--force`` replaces an earlier run's folder) or bad arguments (argparse); 3 when the run
 wrote its files but stopped short (``INCOMPLETE.txt`` and ``"complete": false`` in
 ``manifest.json`` say why). The run is written to a hidden folder beside ``--out`` and
-renamed into place at the end (see :mod:`planning.studies.outdir`).
+renamed into place at the end (see :mod:`planning.studies.outdir`). ``--time-limit`` (and
+the size limit of shutdown and connection studies) are in :mod:`planning.studies.limits`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ def _input_errors() -> tuple[type[BaseException], ...]:
             KindNotAvailable, FileNotFoundError, KeyError, ValueError)
 
 
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a positive number of minutes, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m planning",
@@ -38,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a study file and write its outputs")
     run.add_argument("study", type=Path, help="study file (.yaml), e.g. scenarios/demo/*.yaml")
     run.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    run.add_argument("--time-limit", type=_minutes, metavar="MIN",
+                     help="stop the run after MIN minutes (default $PLANNER_MAX_RUN_MINUTES "
+                          "or 60)")
     run.add_argument("--force", action="store_true",
                      help="replace an --out folder an earlier run wrote")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -72,15 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(f"ok: {path} ({study.kind} v{study.version})")
         return status
+    from planning.studies import limits
     from planning.studies.outdir import OutputFolderError, read_manifest, run_folder
 
     try:
+        minutes = args.time_limit or limits.default_minutes()
         study = load_study(args.study)
-        with run_folder(args.out, force=args.force,
-                        meta={"study": study.source, "kind": study.kind}) as folder:
+        limits.show_progress(not args.quiet)
+        with limits.time_limit(minutes), \
+                run_folder(args.out, force=args.force,
+                           meta={"study": study.source, "kind": study.kind}) as folder:
             written = run_study(study, folder)
         manifest = read_manifest(args.out, verify=False)
-    except (*errors, OutputFolderError) as exc:
+    except (*errors, OutputFolderError, limits.RunLimitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return _report(f"{study.kind} {study.name!r}", written, args, manifest)

@@ -345,10 +345,14 @@ def run_applications(study: Study, opened=None,
     ------
     ScenarioFileError
         A missing network or ledger, or an application the network refuses (key named).
+    planning.studies.limits.RunLimitError
+        The network is over the study size limit (``$PLANNER_MAX_STUDY_NODES``).
     """
+    from planning.studies.limits import check_study_size
     from planning.studies.network_run import study_network
 
     opened = study_network(study, opened)
+    check_study_size(opened.net, "connection applications", len(study.body["applications"]))
     cstudy = connection_study(opened, policy_of(study.body), open_ledger(study))
     items = study.body["applications"]
     out = []
@@ -372,9 +376,10 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     ``spare_capacity_map.png``; ``ledger.csv`` when the study names a ledger.
     """
     from planning.capacity.output import atomic_write, save_figure, write_csv
+    from planning.studies.limits import progress
     from planning.studies.result_plots import plot_customer_pressure, plot_node_values
 
-    opened, cstudy, assessments = run_applications(study)
+    opened, cstudy, assessments = run_applications(study, progress=progress("application"))
     summary = pd.DataFrame([a.summary() for a in assessments])
     summary.insert(1, "applicant", [a.application.applicant for a in assessments])
     summary["received_on"] = [a.application.received_on for a in assessments]

@@ -29,6 +29,7 @@ import models
 import simulation
 from gis.layers import node_geometry
 from gis.schema import LAYERS
+from models.inp_limits import inp_limits
 from planning.studies.files import (
     ENVELOPE_KEYS,
     MAX_UPLOAD_BYTES,
@@ -179,6 +180,11 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
                                 f"{', '.join(NETWORK_SUFFIXES)} files, got {suffix or 'no suffix'!r}")
     if not path.exists():
         raise ScenarioFileError(str(path), None, "network file not found")
+    limit, _ = inp_limits()  # the INP reader's byte limit, for GeoPackages too
+    if path.stat().st_size > limit:
+        raise ScenarioFileError(path.name, None, f"file is {path.stat().st_size / 2**20:,.1f} "
+                                f"MB; the limit is {limit / 2**20:,.1f} MB "
+                                "($PLANNER_MAX_INP_MB raises it)")
     data = path.read_bytes()
     if suffix == ".inp":
         net = models.load_network(path)

@@ -376,11 +376,15 @@ def run_jobs(study: Study, opened=None,
     ------
     ScenarioFileError
         A missing network, a bad valve or customer file, or a job the network refuses.
+    planning.studies.limits.RunLimitError
+        The network is over the study size limit (``$PLANNER_MAX_STUDY_NODES``).
     """
+    from planning.studies.limits import check_study_size
     from planning.studies.network_run import study_network
 
     opened = study_network(study, opened)
     body = study.body
+    check_study_size(opened.net, "shutdown jobs", len(study_items(body)))
     inputs = check_shutdown_jobs(opened, body, resolve=study.resolve, source=study.source)
     now = study_now(body)
     items = study_items(body)
@@ -573,9 +577,10 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     (:func:`planning.studies.disk_names.disk_names`).
     """
     from planning.capacity.output import save_figure, write_csv
+    from planning.studies.limits import progress
     from planning.studies.result_plots import plot_node_categories
 
-    opened, _, plans = run_jobs(study)
+    opened, _, plans = run_jobs(study, progress=progress("shutdown job"))
     out.mkdir(parents=True, exist_ok=True)
     written = [
         write_csv(summary_table(plans), out / "shutdown_summary.csv"),
