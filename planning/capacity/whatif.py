@@ -85,7 +85,14 @@ class WhatIf:
 def load_whatif(path: str | Path) -> WhatIf:
     """Read a :class:`WhatIf` from a JSON file."""
     with open(path, encoding="utf-8") as fh:
-        return WhatIf.from_dict(json.load(fh))
+        try:
+            data = json.load(fh)
+        except RecursionError:
+            raise ValueError(f"{Path(path).name}: not a what-if file: nested too deeply") \
+                from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{Path(path).name}: a what-if file holds a JSON object (mapping)")
+    return WhatIf.from_dict(data)
 
 
 def add_capacity(

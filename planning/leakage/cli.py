@@ -62,12 +62,12 @@ def _ltown(args) -> int:
 
 
 def _assess(args) -> int:
-    import yaml
+    from planning.studies.files import load_yaml
 
     from .cjj92 import assess_settings
     from .output import write_assessment
 
-    body = yaml.safe_load(Path(args.settings).read_text(encoding="utf-8")) or {}
+    body = load_yaml(Path(args.settings).read_text(encoding="utf-8"), args.settings.name) or {}
     if not isinstance(body, dict):
         raise LeakageInputError("is not a mapping of fields", source=str(args.settings))
     result = assess_settings(body)
