@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -190,7 +191,9 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
         net = models.load_network(path)
     else:
         try:
-            wn = gis.read_geopackage(path)
+            with warnings.catch_warnings(record=True) as caught:  # CRS label checks
+                warnings.simplefilter("always", gis.CrsWarning)
+                wn = gis.read_geopackage(path)
             stored = _stored_placement(path)
         except gis.GisInputError:
             raise
@@ -200,6 +203,8 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
         _check_whole_network(wn, path)
         net = models.Network.from_wn(wn)
         net.path = path
+        net.warnings.extend(f"{path.name}: {w.message}" for w in caught
+                            if issubclass(w.category, gis.CrsWarning))
         placement = placement or stored
     placement = placement or gis.kunming_placement(net)
     return OpenedNetwork(net=net, placement=placement, source=path.name, sha256=_sha256(data))
