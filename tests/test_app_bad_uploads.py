@@ -169,6 +169,8 @@ def test_bad_study_uploads_change_nothing(app, tmp_path, page, monkeypatch):
         ("empty.yaml", b"", "must be a mapping of keys to values, got nothing", None),
         ("list.yaml", b"- kind\n- version\n", "must be a mapping of keys to values", None),
         ("huge.yaml", b"#" * (MAX_STUDY_BYTES + 1), "the limit is 1,000,000", None),
+        ("deep.yaml", f"kind: {kind}\nversion: 1\nx: ".encode() + b"[" * 400 + b"]" * 400,
+         "nested deeper than 50 levels", None),
         ("other.yaml", (DEMO_DIR / f"{other}.yaml").read_bytes(),
          f"this page reads {kind!r} files", None),
         *_page_files(page, tmp_path),

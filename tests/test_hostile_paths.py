@@ -173,3 +173,21 @@ def test_redact_keeps_expected_column_names():
     text = "v.csv, line 3, field 'node': no node 'root:x:0' in the network (has ['a', 'b'])"
     assert redact_quoted(text, ["node"]) == \
         "v.csv, line 3, field 'node': no node '…' in the network (has '…')"
+
+
+def test_registry_errors_do_not_echo_cells(tmp_path, capsys):
+    folder = tmp_path / "study"
+    shutil.copytree(DEMO_DIR.parent / "capacity", folder / "registry")
+    plants = folder / "registry" / "plants.csv"
+    lines = plants.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("design_capacity_m3_per_d")] = SECRET
+    plants.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n",
+                      encoding="utf-8")
+    text = (DEMO_DIR / "capacity_whatif.yaml").read_text(encoding="utf-8")
+    (folder / "w.yaml").write_text(text.replace("registry: ../capacity", "registry: registry"))
+    assert main(["run", str(folder / "w.yaml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "key 'registry'" in err and "plants.csv" in err
+    assert "design_capacity_m3_per_d" in err and SECRET not in err

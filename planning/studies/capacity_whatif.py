@@ -379,7 +379,13 @@ def write_capacity_whatif(study: Study, out: Path) -> list[Path]:
     from planning.capacity import load_trunk, write_review
 
     folder = registry_path(study)
-    registry = load_registry(folder)
+    try:
+        registry = load_registry(folder)
+    except RegistryError as exc:  # where and what, not the registry's cells
+        from planning.studies.safe_paths import redact_quoted
+
+        raise ScenarioFileError(study.source, "registry", redact_quoted(
+            str(exc), [str(exc.file), str(exc.column)])) from None
     whatif = whatif_of(study)
     checked_whatif(registry, whatif, study.source)
     has_trunk = any((folder / f"trunk_nodes{ext}").exists() for ext in (".csv", ".gpkg"))
