@@ -153,3 +153,40 @@ def test_richmond_stops_short_and_says_so(tmp_path, capsys):
     table = pd.read_csv(out / "pressure_m.csv")
     assert table["time_s"].iloc[-1] < 24 * 3600
     assert "did not converge" in table["run_note"].iloc[-1]
+
+
+def test_leakage_run_that_stops_short_says_so(tmp_path, capsys, monkeypatch):
+    from planning.studies import leakage_study as ls
+
+    real = ls.run_leakage
+
+    def short(*args, **kwargs):
+        run = real(*args, **kwargs)
+        return dataclasses.replace(run, converged=False, messages=[
+            "the run did not converge at every step: the volumes are approximate"])
+
+    monkeypatch.setattr(ls, "run_leakage", short)
+    out = tmp_path / "out"
+    assert main(["run", str(DEMO_DIR / "leakage_settings.yaml"), "--out", str(out),
+                 "--quiet"]) == EXIT_INCOMPLETE
+    assert "leakage run: the run did not converge" in capsys.readouterr().err
+    assert read_manifest(out)["complete"] is False
+
+
+def test_shutdown_run_with_failed_steps_says_so(tmp_path, capsys, monkeypatch):
+    from planning.studies import shutdown_study as ss
+
+    real = ss.run_jobs
+
+    def failing(*args, **kwargs):
+        opened, inputs, plans = real(*args, **kwargs)
+        plans[0] = dataclasses.replace(plans[0], impact=dataclasses.replace(
+            plans[0].impact, summary={**plans[0].impact.summary, "solver_ok": False}))
+        return opened, inputs, plans
+
+    monkeypatch.setattr(ss, "run_jobs", failing)
+    out = tmp_path / "out"
+    assert main(["run", str(DEMO_DIR / "shutdown_jobs.yaml"), "--out", str(out),
+                 "--quiet"]) == EXIT_INCOMPLETE
+    assert "some hydraulic steps did not converge" in capsys.readouterr().err
+    assert read_manifest(out)["complete"] is False

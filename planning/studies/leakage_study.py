@@ -461,6 +461,10 @@ def write_leakage_settings(study: Study, out: Path) -> list[Path]:
                                     "missing: a run outside the app needs the network file")
         opened = open_study_network(study)
         run = run_leakage(opened, body, resolve=study.resolve, source=study.source)
+        if not run.converged:  # the run ends at the failing step: say so (exit status 3)
+            from planning.studies.outdir import mark_incomplete
+
+            mark_incomplete(out, f"leakage run: {run.messages[0]}")
         layer = leakage_node_layer(opened, run)
         written += [
             write_csv(run.table.reset_index(), out / "leakage_by_zone.csv"),
