@@ -190,3 +190,11 @@ def test_shutdown_run_with_failed_steps_says_so(tmp_path, capsys, monkeypatch):
                  "--quiet"]) == EXIT_INCOMPLETE
     assert "some hydraulic steps did not converge" in capsys.readouterr().err
     assert read_manifest(out)["complete"] is False
+
+
+def test_unwritable_out_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert main(["run", str(NETWORK_RUN), "--out", str(blocker / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the run" in err and "Traceback" not in err

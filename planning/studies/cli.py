@@ -101,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (*errors, OutputFolderError, limits.RunLimitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder cannot be written (permissions, disk full)
+        print(f"error: cannot write the run to {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     return _report(f"{study.kind} {study.name!r}", written, args, manifest)
 
 
