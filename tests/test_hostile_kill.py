@@ -34,7 +34,7 @@ WRITERS = {  # name: (argv after python, before --out)
     "leakage_assess": ["-m", "planning.leakage", "assess",
                        "scenarios/demo/leakage_settings.yaml"],
 }
-FAST = ("network_run", "leakage_assess")
+FAST = ("leakage_assess",)  # the others (4-40 s a run) are slow
 
 
 def _run(argv: list[str], out: Path, kill_at: int, count: Path | None = None,
