@@ -34,6 +34,7 @@ from application.sources import (  # noqa: F401 (the pages import the sources fr
     open_source_network,
     source_of_study,
 )
+from application.writers import csv_bytes
 
 NETWORK_ERRORS = (PlannerError,)
 """What a bad network file raises (the project's one error base); shown as a message, never
@@ -124,7 +125,8 @@ def geopackage_bytes(opened: OpenedNetwork, extra_layers: dict | None = None) ->
 def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
                index: bool = False) -> None:
     """A CSV download button for a table (UTF-8 with BOM so spreadsheet tools read 中文)."""
-    st.download_button(label, frame.to_csv(index=index).encode("utf-8-sig"), file_name=file_name,
+    st.download_button(label, csv_bytes(frame, index=index, encoding="utf-8-sig"),
+                       file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:")
 
 

@@ -433,6 +433,9 @@ def read_whatif(path: str | Path) -> WhatIf:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise ScenarioFileError(path.name, None, f"not JSON text: {exc}", line) from None
+    except RecursionError:  # a hostile file: thousands of nested brackets
+        raise ScenarioFileError(path.name, None, "not a what-if file: nested too deeply") \
+            from None
     if not isinstance(data, dict):
         raise ScenarioFileError(path.name, None, "must be a JSON object of what-if fields")
     name = data.pop("name", None)
@@ -453,7 +456,13 @@ def write_capacity_whatif(study: Study, out: Path) -> list[Path]:
     from application.capacity_review import write_review
 
     folder = registry_path(study)
-    registry = load_registry(folder)
+    try:
+        registry = load_registry(folder)
+    except RegistryError as exc:  # where and what, not the registry's cells
+        from application.safe_paths import redact_quoted
+
+        raise ScenarioFileError(study.source, "registry", redact_quoted(
+            str(exc), [str(exc.file), str(exc.column)])) from None
     whatif = whatif_of(study)
     checked_whatif(registry, whatif, study.source)
     return write_review(registry, out, whatif=whatif, years=study_years(study),

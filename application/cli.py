@@ -2,21 +2,29 @@
 
 Commands::
 
-    python -m planning run STUDY.yaml --out DIR [--quiet]     # run a saved study headless
+    python -m planning run STUDY.yaml --out DIR [--time-limit MIN] [--force] [--quiet]
+                                                              # run a saved study headless
     python -m planning check STUDY.yaml ...                   # check study files only
     python -m planning kinds                                  # the study kinds
     python -m planning capacity --out DIR [--data DIR] [--whatif FILE] [--years 2020-2030]
-                                [--swmm] [--quiet]            # 2025 capacity review
+                                [--swmm] [--force] [--quiet]  # 2025 capacity review
     python -m planning leakage ltown-example --out DIR [--months 1-12] [--sample-days N]
-                                [--chunk-days 7] [--leaks FILE] [--network FILE] [--quiet]
-    python -m planning leakage assess SETTINGS.yaml [--out DIR] [--quiet]
+                                [--chunk-days 7] [--leaks FILE] [--network FILE] [--force]
+                                [--quiet]
+    python -m planning leakage assess SETTINGS.yaml [--out DIR] [--force] [--quiet]
     python -m planning ledger file|assess|approve|reject|connect|withdraw|steps|clock|export
                                 LEDGER ... [--who NAME] [--at TIME]   # application.ledger_cli
 
 ``python -m planning.capacity ARGS`` and ``python -m planning.leakage ARGS`` forward here
 (``capacity ARGS``, ``leakage ARGS``). Exit status: 0 on success; 2 for bad input of any
 kind (a :class:`models.PlannerError`: study file, network, registry, GIS or leakage input;
-a missing file; bad arguments).
+a missing file; bad arguments), an ``--out`` folder that already holds files (``--force``
+replaces an earlier run's folder), an ``--out`` that cannot be written, or a run over a size
+or time limit; 3 when a study run wrote its files but stopped short (``INCOMPLETE.txt`` and
+``"complete": false`` in ``manifest.json`` say why). Every run is written to a hidden
+folder beside ``--out`` and renamed into place at the end, with a ``manifest.json``
+(:mod:`application.outdir`). ``--time-limit`` (and the size limit of shutdown and
+connection studies) are in :mod:`application.limits`.
 """
 
 from __future__ import annotations
@@ -48,6 +56,22 @@ def _span(what: str, low: int, high: int):
     return parse
 
 
+def _minutes(text: str) -> float:
+    """An argparse type: a positive, finite number of minutes."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a positive number of minutes, got {text!r}")
+    return value
+
+
+def _force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace an --out folder an earlier run wrote")
+
+
 def _parser() -> argparse.ArgumentParser:
     from application.capacity_whatif import DEMO_REGISTRY
     from planning.leakage import LTOWN_LEAKS, LTOWN_NETWORK
@@ -60,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a study file and write its outputs")
     run.add_argument("study", type=Path, help="study file (.yaml), e.g. scenarios/demo/*.yaml")
     run.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    run.add_argument("--time-limit", type=_minutes, metavar="MIN",
+                     help="stop the run after MIN minutes (default $PLANNER_MAX_RUN_MINUTES "
+                          "or 60)")
+    _force(run)
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     check = sub.add_parser("check", help="check study files without running them")
     check.add_argument("studies", type=Path, nargs="+")
@@ -76,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="years to report, FIRST-LAST (default 2020-2030)")
     cap.add_argument("--swmm", action="store_true",
                      help="also run the trunk-sewer check through EPA SWMM 5 (needs pyswmm)")
+    _force(cap)
     cap.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     leak = sub.add_parser("leakage", help="leakage studies (plan §14, §16)")
@@ -90,10 +119,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="longest run, days; incipient leak areas are stepped per run")
     lt.add_argument("--sample-days", type=int, default=None,
                     help="simulate only N days per month and scale (quick look)")
+    _force(lt)
     lt.add_argument("--quiet", action="store_true", help="print nothing on success")
     asm = lsub.add_parser("assess", help="CJJ 92-2016 rates of a leakage_settings file")
     asm.add_argument("settings", type=Path, help="leakage_settings YAML file")
     asm.add_argument("--out", type=Path, help="write leakage_assessment.csv here")
+    _force(asm)
     asm.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     from application.ledger_cli import add_parser as add_ledger
@@ -103,15 +134,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
+    from application import limits
     from application.kinds import load_study, run_study
+    from application.outdir import EXIT_INCOMPLETE, read_manifest, run_folder
 
+    minutes = args.time_limit or limits.default_minutes()
     study = load_study(args.study)
-    written = run_study(study, args.out)
+    limits.show_progress(not args.quiet)
+    with limits.time_limit(minutes), \
+            run_folder(args.out, force=args.force,
+                       meta={"study": study.source, "kind": study.kind}) as folder:
+        written = run_study(study, folder)
+    manifest = read_manifest(args.out, verify=False)
+    for problem in manifest["problems"]:
+        print(f"warning: incomplete run: {problem}", file=sys.stderr)
     if not args.quiet:
         print(f"{study.kind} {study.name!r}: {len(written)} files written to {args.out}")
         for path in written:
             print(f"  {Path(path).name}")
-    return 0
+    return 0 if manifest["complete"] else EXIT_INCOMPLETE
 
 
 def _check(args) -> int:
@@ -142,6 +183,7 @@ def _kinds(args) -> int:
 def _capacity(args) -> int:
     from application.capacity_review import write_review
     from application.capacity_whatif import read_whatif, trunk_of
+    from application.outdir import run_folder
     from planning.capacity import load_registry
 
     registry = load_registry(args.data)
@@ -149,8 +191,9 @@ def _capacity(args) -> int:
     trunk = trunk_of(Path(args.data))
     if args.swmm and trunk is None:
         raise ValueError(f"--swmm: no trunk_nodes/trunk_conduits in {args.data}")
-    written = write_review(registry, args.out, whatif=whatif, years=args.years,
-                           trunk=trunk, swmm=args.swmm)
+    with run_folder(args.out, force=args.force, meta={"kind": "capacity_review"}) as tmp:
+        written = write_review(registry, tmp, whatif=whatif, years=args.years,
+                               trunk=trunk, swmm=args.swmm)
     if not args.quiet:
         _print_gaps(args.out / "gap_table.csv")
         print(f"{len(written)} files written to {args.out}")
@@ -179,6 +222,7 @@ def _leakage(args) -> int:
 def _ltown(args) -> int:
     import models
     from application.leakage_files import write_ltown_example
+    from application.outdir import run_folder
     from planning.leakage import ltown_monthly, read_battledim_leaks
 
     net = models.load_network(args.network)
@@ -186,7 +230,8 @@ def _ltown(args) -> int:
     say = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     example = ltown_monthly(net, leaks, months=list(args.months), chunk_days=args.chunk_days,
                             sample_days=args.sample_days, progress=say)
-    written = write_ltown_example(example, args.out)
+    with run_folder(args.out, force=args.force, meta={"kind": "ltown_example"}) as tmp:
+        written = write_ltown_example(example, tmp)
     if not args.quiet:
         shown = example.monthly[["supplied_m3", "registered_m3", "leakage_m3",
                                  "leakage_rate_pct", "leaks_active"]]
@@ -210,7 +255,10 @@ def _assess(args) -> int:
         raise ScenarioFileError(study.source, "supplied_m3",
                                 "missing: no reported figures (supplied_m3, registered_m3)")
     if args.out:
-        write_assessment(result, args.out)
+        from application.outdir import run_folder
+
+        with run_folder(args.out, force=args.force, meta={"kind": "cjj92_assessment"}) as tmp:
+            write_assessment(result, tmp)
     if not args.quiet:
         print(result.to_series().to_string())
     return 0
@@ -231,6 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:  # PlannerError: also --out holding an older run, a limit
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the output folder cannot be written (permissions, disk full)
+        out = getattr(args, "out", None)
+        where = f"cannot write the run to {out}: " if out else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2

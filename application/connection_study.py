@@ -42,7 +42,6 @@ when it runs. Both raise :class:`ScenarioFileError` naming the key, e.g.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -54,6 +53,7 @@ import pandas as pd
 
 import gis
 from application.body_keys import put, read_network, unique_id
+from application.disk_names import disk_names
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 from planning.connections import STANDARD_METER_DN, Ledger  # noqa: F401 (the page's too)
 
@@ -327,10 +327,6 @@ def spare_capacity_layer(opened, table: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 # ---- the CLI runner -------------------------------------------------------------------------
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "application"
-
-
 def run_applications(study: Study, opened=None,
                      progress: Callable[[int, int, str], None] | None = None):
     """Assess every application of a study: ``(opened, ConnectionStudy, [Assessment, ...])``.
@@ -347,10 +343,14 @@ def run_applications(study: Study, opened=None,
     ------
     ScenarioFileError
         A missing network or ledger, or an application the network refuses (key named).
+    application.limits.RunLimitError
+        The network is over the study size limit (``$PLANNER_MAX_STUDY_NODES``).
     """
+    from application.limits import check_study_size
     from application.network_run import study_network
 
     opened = study_network(study, opened)
+    check_study_size(opened.net, "connection applications", len(study.body["applications"]))
     cstudy = connection_study(opened, policy_of(study.body), open_ledger(study))
     items = study.body["applications"]
     out = []
@@ -373,11 +373,12 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
     ``spare_capacity`` layer), ``pressure_<id>.png``, ``pressure_change_<id>.png``,
     ``spare_capacity_map.png``; ``ledger.csv`` when the study names a ledger.
     """
+    from application.limits import progress
     from application.result_plots import plot_customer_pressure, plot_node_values
     from application.writers import save_figure, write_csv
     from models import write_atomic
 
-    opened, cstudy, assessments = run_applications(study)
+    opened, cstudy, assessments = run_applications(study, progress=progress("application"))
     summary = pd.DataFrame([a.summary() for a in assessments])
     summary.insert(1, "applicant", [a.application.applicant for a in assessments])
     summary["received_on"] = [a.application.received_on for a in assessments]
@@ -399,8 +400,9 @@ def write_connection_applications(study: Study, out: Path) -> list[Path]:
         write_csv(capacity.reset_index(), out / "spare_capacity.csv"),
     ]
     layers = {"applications": applications_layer(opened, assessments)}
+    names = disk_names([a.application.application_id for a in assessments], "application")
     for a in assessments:
-        aid = _safe(a.application.application_id)
+        aid = names[a.application.application_id]
         change = pressure_change_layer(opened, a)
         layers[f"pressure_change_{aid}"] = change
         written.append(save_figure(plot_customer_pressure(a), out / f"pressure_{aid}.png"))

@@ -16,7 +16,8 @@ File layout (every kind)::
     ...                          # the kind's own keys, checked by its parser
 
 Safety: files are parsed with PyYAML's ``SafeLoader`` (plain data only, nothing is
-constructed or unpickled), aliases (``*name``) are refused (no "billion laughs"), files over
+constructed or unpickled), aliases (``*name``) are refused (no "billion laughs"), nesting
+deeper than :data:`MAX_YAML_DEPTH` is refused (no ``RecursionError``), files over
 :data:`MAX_STUDY_BYTES` are refused, and every problem raises :class:`ScenarioFileError`
 naming the file, the key (dotted path, e.g. ``whatif.delay_years.D-2025-02``) and, for
 syntax errors, the line. Nothing is returned from a bad file, so a caller's state is
@@ -44,6 +45,8 @@ MAX_UPLOAD_MB = 20
 """Largest network upload (MB); matches ``server.maxUploadSize`` in .streamlit/config.toml."""
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 """Largest network upload (bytes)."""
+MAX_YAML_DEPTH = 50
+"""Deepest nesting of mappings and lists read from a YAML file (deeper: refused)."""
 ENVELOPE_KEYS = ("kind", "version", "name", "description", "example")
 """Top-level keys every study file may carry besides its kind's own keys."""
 
@@ -117,12 +120,36 @@ class Study:
     folder: Path | None = None
     source: str | None = None
 
-    def resolve(self, relative: str | os.PathLike) -> Path:
-        """Path of ``relative`` (as written in the file) against the file's folder."""
-        path = Path(relative)
-        if path.is_absolute() or self.folder is None:
-            return path
-        return self.folder / path
+    def resolve(self, relative: str | os.PathLike, key: str | None = None) -> Path:
+        """Path of ``relative`` (as written in the file) against the file's folder.
+
+        Only files inside the study's folder, the project's ``scenarios/`` and the other
+        allowed folders may be named (see :mod:`application.safe_paths`).
+
+        Raises
+        ------
+        ScenarioFileError
+            Naming ``key`` (default: the body key holding ``relative``): the path leaves
+            the allowed folders (absolute path, ``..``, symlink).
+        """
+        from application.safe_paths import checked_path
+
+        try:
+            return checked_path(relative, self.folder)
+        except PermissionError as exc:
+            raise ScenarioFileError(self.source, key or self._key_of(relative),
+                                    str(exc)) from None
+
+    def _key_of(self, value: Any) -> str | None:
+        """The body key (``a`` or ``a.b``) whose value is ``value``, for messages."""
+        for name, held in self.body.items():
+            if held == value:
+                return name
+            if isinstance(held, Mapping):
+                for inner, v in held.items():
+                    if v == value:
+                        return f"{name}.{inner}"
+        return None
 
     def path_of(self, key: str, *, folder: bool = False) -> Path | None:
         """The file (or ``folder``) the body's ``key`` names, resolved; None when absent.
@@ -155,18 +182,42 @@ class Study:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, so a small file cannot expand into a huge one."""
+    """SafeLoader that refuses aliases, so a small file cannot expand into a huge one, and
+    nesting deeper than :data:`MAX_YAML_DEPTH` (PyYAML's composer recurses per level)."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # noqa: D102 (PyYAML hook)
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.YAMLError(f"aliases (*name) are not allowed, at line {mark.line + 1}")
-        return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_YAML_DEPTH} levels",
+                    problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text: str, source: str | None) -> Any:
+    """Plain data from YAML text, safely (no tags, no aliases, bounded nesting).
+
+    Raises
+    ------
+    ScenarioFileError
+        Naming ``source`` and, for syntax errors, the line.
+    """
+    return _parse_yaml(text, source)
 
 
 def _parse_yaml(text: str, source: str | None) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+    except RecursionError:  # a belt to the depth limit's braces
+        raise ScenarioFileError(source, None, "not valid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

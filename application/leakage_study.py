@@ -231,7 +231,14 @@ def zones_of(net, body: dict[str, Any], resolve: Callable[[str], Path] = Path,
         what = ("file" if "file" in spec
                 else "names" if exc.field in ("names", "node") else "boundaries")
         raise ScenarioFileError(source, f"zones.{what}",
-                                str(exc) if what == "file" else exc.message) from None
+                                _redacted(str(exc)) if what == "file" else exc.message) from None
+
+
+def _redacted(message: str) -> str:
+    """A zone file's error without the file's cells (see application.safe_paths)."""
+    from application.safe_paths import redact_quoted
+
+    return redact_quoted(message, ("node", "zone", "name", "zones"))
 
 
 @dataclass(frozen=True)
@@ -455,6 +462,10 @@ def write_leakage_settings(study: Study, out: Path) -> list[Path]:
                                     "missing: a run outside the app needs the network file")
         opened = open_study_network(study)
         run = run_leakage(opened, body, resolve=study.resolve, source=study.source)
+        if not run.converged:  # the run ends at the failing step: say so (exit status 3)
+            from application.outdir import mark_incomplete
+
+            mark_incomplete(out, f"leakage run: {run.messages[0]}")
         layer = leakage_node_layer(opened, run)
         written += [
             write_csv(run.table.reset_index(), out / "leakage_by_zone.csv"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from application.files import (
 from application.placement_files import placement_from, read_placement
 from gis.layers import node_geometry
 from gis.schema import LAYERS
+from models.inp_limits import inp_limits
 from simulation.standards import MIN_SERVICE_HEAD_M
 
 NETWORK_SUFFIXES = (".inp", ".gpkg")
@@ -130,12 +132,19 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
                                 f"{', '.join(NETWORK_SUFFIXES)} files, got {suffix or 'no suffix'!r}")
     if not path.exists():
         raise ScenarioFileError(str(path), None, "network file not found")
+    limit, _ = inp_limits()  # the INP reader's byte limit, for GeoPackages too
+    if path.stat().st_size > limit:
+        raise ScenarioFileError(path.name, None, f"file is {path.stat().st_size / 2**20:,.1f} "
+                                f"MB; the limit is {limit / 2**20:,.1f} MB "
+                                "($PLANNER_MAX_INP_MB raises it)")
     data = path.read_bytes()
     if suffix == ".inp":
         net = models.load_network(path)
     else:
         try:
-            wn = gis.read_geopackage(path)
+            with warnings.catch_warnings(record=True) as caught:  # CRS label checks
+                warnings.simplefilter("always", gis.CrsWarning)
+                wn = gis.read_geopackage(path)
             stored = _stored_placement(path)
         except gis.GisInputError:
             raise
@@ -145,6 +154,8 @@ def open_network(path: str | Path, placement: gis.Placement | None = None) -> Op
         _check_whole_network(wn, path)
         net = models.Network.from_wn(wn)
         net.path = path
+        net.warnings.extend(f"{path.name}: {w.message}" for w in caught
+                            if issubclass(w.category, gis.CrsWarning))
         placement = placement or stored
     placement = placement or gis.kunming_placement(net)
     return OpenedNetwork(net=net, placement=placement, source=path.name, sha256=_sha256(data))
@@ -502,12 +513,19 @@ def open_study_network(study: Study) -> OpenedNetwork:
     return replace(opened, placement=placement)
 
 
+def _duration_h(opened: OpenedNetwork) -> float:
+    return opened.net.wn.options.time.duration / 3600.0
+
+
 def write_network_run(study: Study, out: Path) -> list[Path]:
     """Run a ``network_run`` study and write its tables, layer and plots to ``out``.
 
     Files: ``network_summary.csv``, ``pressure_m.csv`` (report times x nodes),
     ``node_pressure.csv`` (per node statistics), ``network_pressure.gpkg`` (the network's six
-    layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``.
+    layers plus a ``pressure`` layer), ``pressure_map.png``, ``min_pressure.png``. A run
+    whose solver fails at a step stops there: ``pressure_m.csv`` gets a ``run_note`` column
+    (set on its last row) and the run is marked incomplete
+    (:func:`application.outdir.mark_incomplete`).
     """
     from application.plots import plot_min_pressure, plot_pressure_map
     from application.writers import save_figure, write_csv
@@ -517,9 +535,17 @@ def write_network_run(study: Study, out: Path) -> list[Path]:
     result = run_network(opened, settings)
     layer = pressure_map_layer(opened, result)
     out.mkdir(parents=True, exist_ok=True)
+    pressure = result.pressure_m.reset_index()
+    if not result.converged:  # say so in the table, the run folder and the exit status
+        from application.outdir import mark_incomplete
+
+        note = result.messages[0] + "; the run stops at the last row"
+        pressure["run_note"] = [""] * (len(pressure) - 1) + [note]
+        mark_incomplete(out, f"pressure_m.csv ends at {pressure['time_s'].iloc[-1] / 3600:g} h "
+                        f"of {(settings.duration_h or _duration_h(opened)):g} h: {note}")
     written = [
         write_csv(network_summary(opened).table(), out / "network_summary.csv"),
-        write_csv(result.pressure_m.reset_index(), out / "pressure_m.csv"),
+        write_csv(pressure, out / "pressure_m.csv"),
         write_csv(result.nodes.reset_index(), out / "node_pressure.csv"),
         gis.write_geopackage(opened.net, out / "network_pressure.gpkg", opened.placement,
                              extra_layers={"pressure": layer}),

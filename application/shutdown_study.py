@@ -46,7 +46,6 @@ file) is checked by :func:`check_shutdown_jobs` and when it runs. Both raise
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +57,7 @@ import pandas as pd
 
 import gis
 from application.body_keys import put, read_network, unique_id
+from application.disk_names import disk_names, slug
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
 
 SHUTDOWN_JOBS_VERSION = 1
@@ -232,7 +232,15 @@ class ShutdownInputs:
 
 
 def _file_error(exc, source: str | None, key: str) -> ScenarioFileError:
-    return ScenarioFileError(source, key, str(exc))
+    """The reader's error, naming file, line and column but none of the file's cells."""
+    from application.safe_paths import redact_quoted
+
+    return ScenarioFileError(source, key, redact_quoted(str(exc), FILE_COLUMNS))
+
+
+FILE_COLUMNS = ("link", "node", "valve", "operable", "synthetic", "customers", "name",
+                "junction", "junctions", "valves")
+"""Column and layer names a valve or customer file is expected to have (may be quoted)."""
 
 
 def read_inputs(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] = Path,
@@ -392,11 +400,15 @@ def run_jobs(study: Study, opened=None,
     ------
     ScenarioFileError
         A missing network, a bad valve or customer file, or a job the network refuses.
+    application.limits.RunLimitError
+        The network is over the study size limit (``$PLANNER_MAX_STUDY_NODES``).
     """
+    from application.limits import check_study_size
     from application.network_run import study_network
 
     opened = study_network(study, opened)
     body = study.body
+    check_study_size(opened.net, "shutdown jobs", len(study_items(body)))
     inputs = check_shutdown_jobs(opened, body, resolve=study.resolve, source=study.source)
     now = study_now(body)
     items = study_items(body)
@@ -572,7 +584,7 @@ def valves_layer(opened, plan) -> gpd.GeoDataFrame:
 # ---- the CLI runner -------------------------------------------------------------------------
 def safe_name(name: str) -> str:
     """A job id as a file or layer name part (letters, digits, underscores)."""
-    return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "job"
+    return slug(name, "job")
 
 
 def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
@@ -586,13 +598,17 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     ``notice_accounts.csv`` (the notice list by account, sensitive first) and
     ``unplaced_accounts.csv``, ``shutdowns.gpkg`` (the network's layers
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
-    points) and ``affected_<id>.png``.
+    points) and ``affected_<id>.png``; ``<id>`` is the id's letters, digits and
+    underscores, plus a short hash when two ids would share it
+    (:func:`application.disk_names.disk_names`).
     """
+    from application.limits import progress
     from application.result_plots import plot_node_categories
     from application.writers import save_figure, write_csv
 
-    opened, inputs, plans = run_jobs(study)
+    opened, inputs, plans = run_jobs(study, progress=progress("shutdown job"))
     out.mkdir(parents=True, exist_ok=True)
+
     written = [
         write_csv(summary_table(plans), out / "shutdown_summary.csv"),
         write_csv(valves_table(plans), out / "valves_to_close.csv"),
@@ -612,8 +628,9 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
                               pd.DataFrame(), out / "notice_accounts.csv"),
                     write_csv(inputs.accounts.unplaced, out / "unplaced_accounts.csv")]
     layers: dict[str, gpd.GeoDataFrame] = {}
+    names = disk_names([plan.job.job_id for plan in plans], "job")  # A-1, A_1: two names
     for plan in plans:
-        name = safe_name(plan.job.job_id)
+        name = names[plan.job.job_id]
         affected = affected_layer(opened, plan)
         layers[f"affected_{name}"] = affected
         layers[f"isolated_{name}"] = isolated_links_layer(opened, plan)

@@ -17,10 +17,11 @@ Files
     :func:`write_geopackage`, :func:`read_geopackage`, :func:`write_layers`,
     :func:`read_layers`, :func:`write_geojson`, :func:`read_geojson`
 Errors
-    :class:`GisInputError`
+    :class:`GisInputError`; :class:`CrsWarning` (coordinates that cannot be in their CRS)
 """
 
 from gis.build import model_from_layers
+from gis.crs_check import CrsWarning
 from gis.files import (
     read_geojson,
     read_geopackage,
@@ -44,6 +45,7 @@ from gis.results import (
 from gis.schema import GisInputError
 
 __all__ = [
+    "CrsWarning",
     "DEFAULT_CRS",
     "UTM_48N",
     "WEB_CRS",

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 import wntr
 
+from gis.crs_check import warn_if_crs_mismatch
 from gis.placement import DEFAULT_CRS, Placement
 from gis.schema import (
     JUNCTIONS,
@@ -61,6 +62,7 @@ class _Layer:
         if "name" not in frame.columns:
             raise GisInputError("required column is missing", layer=spec.layer, column="name")
         crs = getattr(frame, "crs", None)
+        warn_if_crs_mismatch(frame, spec.layer)  # degrees labelled as metres, and the like
         if crs is not None and not frame.empty and not crs.equals(placement.crs):
             frame = frame.to_crs(placement.crs)
         self.frame = frame.reset_index(drop=True)

@@ -2,12 +2,15 @@
 
 Every file the project writes for a user (INP models, GeoPackages, study files, output
 tables, plots, notices) goes through :func:`replacing`, so a reader never sees half a file
-and a writer that fails or is killed leaves the previous version in place.
+and a writer that fails or is killed leaves the previous version in place (a killed
+writer's temporary file is removed by the next write of the same file).
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +42,7 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
     try:
         yield tmp
@@ -50,6 +54,26 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         for p in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDE_FILES)):
             p.unlink(missing_ok=True)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove temporary files for ``path`` left by writers that were killed (dead pids)."""
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.(\d+)\.[0-9a-f]{{8}}\.tmp"
+                         rf"{re.escape(path.suffix)}(-journal|-wal|-shm)?$")
+    for entry in path.parent.glob(f".{glob.escape(path.stem)}.*.tmp*"):
+        found = pattern.match(entry.name)
+        if found and not _alive(int(found.group(1))):
+            entry.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> Path:

@@ -36,6 +36,10 @@ def _unique(row: Row, registry: dict, what: str) -> str:
 def _short_id(row: Row, what: str) -> str:
     """The line's ID (field 0), within EPANET's (and WNTR's) 31-character limit."""
     name = row.tokens[0]
+    control = next((c for c in name if ord(c) < 32 or ord(c) == 127), None)
+    if control is not None:  # NUL & co. are cut or mangled by GeoPackage, CSV, EPANET
+        row.fail(f"{what} ID {name!r} holds the control character U+{ord(control):04X}; "
+                 "IDs must be printable")
     if len(name) > MAX_ID_CHARS:
         row.fail(f"{what} ID {name!r} is longer than {MAX_ID_CHARS} characters")
     return name

@@ -13,8 +13,8 @@ goes through the line checks of ``models.inp_check`` and WNTR's parser as today,
 
 ``read_arrays`` returns None whenever the file is not in the plain form the column
 checks cover (a bad or unusual line anywhere in a bulk section, Unicode whitespace,
-repeated bulk sections, ...): the caller then reads it the WNTR way, which gives the
-same model and reports the same first bad line. So a file read here would pass
+repeated bulk sections, a control character anywhere, ...): the caller then reads it the
+WNTR way, which gives the same model and reports the same first bad line. So a file read here would pass
 today's checks with no rewrite or warning in its bulk sections.
 """
 
@@ -43,6 +43,9 @@ from models.inp_text import (
 BULK_SECTIONS = ("[JUNCTIONS]", "[PIPES]", "[COORDINATES]", "[VERTICES]", "[DEMANDS]")
 # Characters str.split() splits at that the byte kernels do not treat as whitespace.
 _UNICODE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# Control characters neither the byte kernels nor str.split() treat as whitespace: in an ID
+# the checked path refuses them (``inp_check_network._short_id``), so such files go there.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
 _PIPE_STATUS = [("CV", "CV"), ("CLOSED", "CLOSED"), ("OPEN", "OPEN")]
 _MAX_ID_CHARS = 31
 
@@ -267,6 +270,8 @@ def read_arrays(text: str, path: Path | None, parse_with_wntr) -> FastRead | Non
         the file with WNTR, which reports the same problems.
     """
     if not text.isascii() and _unicode_space_in_data(text):
+        return None
+    if _CONTROL.search(text) is not None:  # NUL & co.: the line checks name the line
         return None
     try:
         return _read(text, path, parse_with_wntr)

@@ -25,6 +25,7 @@ from models.atomic import replacing
 from models.errors import NetworkInputError
 from models.inp_check import run_checks
 from models.inp_fast import read_arrays
+from models.inp_limits import check_inp_bytes, check_inp_elements, inp_limits
 from models.inp_text import InpText, decode_inp, scan_inp
 from models.leakage import leakage_section, leakage_table
 from models.network import Network
@@ -79,9 +80,8 @@ class _LogCollector(logging.Handler):
             self.messages.append(str(record.msg))
 
 
-def load_network(
-    path: str | os.PathLike, *, encoding: str | None = None, fast: bool = True
-) -> Network:
+def load_network(path: str | os.PathLike, *, encoding: str | None = None, fast: bool = True,
+                 max_bytes: int | None = None, max_elements: int | None = None) -> Network:
     """Read an EPANET 2.2 or 2.3 INP file into a :class:`Network`.
 
     Beyond WNTR 1.5 this reads the EPANET 2.3 ``[LEAKAGE]`` section (into
@@ -103,6 +103,10 @@ def load_network(
         is first used; the solver compiles from the arrays until then. Files the fast
         reader does not cover are read the WNTR way. False: always build the WNTR
         model now. Both give the same model, arrays, warnings and errors.
+    max_bytes, max_elements : int, optional
+        Size limits (bytes; nodes plus links), checked before the file is read and before
+        it is parsed. Default: ``$PLANNER_MAX_INP_MB`` / ``$PLANNER_MAX_INP_ELEMENTS``, else
+        64 MB and 400,000 (see :mod:`models.inp_limits`).
 
     Returns
     -------
@@ -116,7 +120,9 @@ def load_network(
         escapes.
     """
     path = Path(path)
+    max_bytes, max_elements = inp_limits(max_bytes, max_elements)
     try:
+        check_inp_bytes(path, path.stat().st_size, max_bytes)
         data = path.read_bytes()
     except FileNotFoundError:
         raise NetworkInputError(path, None, None, "file not found") from None
@@ -130,7 +136,12 @@ def load_network(
         raise NetworkInputError(
             path, None, None, f"cannot decode file as {encoding}: {exc}"
         ) from None
-    net = _load_text(text, path, fast)
+    check_inp_elements(text, path, max_elements)
+    try:
+        net = _load_text(text, path, fast)
+    except MemoryError:
+        raise NetworkInputError(path, None, None, "not enough memory to read this model; "
+                                "lower the size limits or use a machine with more") from None
     if encoding is None and codec in ("gb18030", "latin-1"):
         # a guess: names with non-ASCII characters may be wrong if the guess is
         net.warnings.append(
@@ -174,7 +185,11 @@ def parse_with_wntr(lines: list[str], scanned: InpText, path: Path):
     """Run WNTR's INP parser on the cleaned lines (same numbering as the file)."""
     with tempfile.TemporaryDirectory(prefix="kwp-inp-") as folder:
         temp = Path(folder) / "network.inp"
-        temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        try:  # the folder goes with the block, whatever happens
+            temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError as exc:  # e.g. no space left for the temporary copy
+            raise NetworkInputError(path, None, None, "cannot make the temporary copy WNTR "
+                                    f"reads: {exc.strerror or exc}") from None
         reader = _TrackedInpFile()
         collector = _LogCollector()
         wntr_logger = logging.getLogger("wntr")

@@ -117,7 +117,7 @@ def read_gis_layers(path: str | os.PathLike, names: Iterable[str] | None = None,
     try:
         present = {str(row[0]): row[1] for row in pyogrio.list_layers(path)}
         wanted = list(present) if names is None else [n for n in names if n in present]
-        return {name: pyogrio.read_dataframe(
+        layers = {name: pyogrio.read_dataframe(
             path, layer=name, read_geometry=geometry and present[name] is not None)
             for name in wanted}
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
@@ -125,6 +125,11 @@ def read_gis_layers(path: str | os.PathLike, names: Iterable[str] | None = None,
         problem = str(exc).replace(str(path), path.name).split(";")[0]
         raise InputFileError(path.name, None, f"not a GeoPackage or GIS file GDAL reads "
                              f"({problem})") from None
+    from gis.crs_check import warn_if_crs_mismatch
+
+    for name, frame in layers.items():  # degrees labelled as metres, and the like
+        warn_if_crs_mismatch(frame, f"{path.name}:{name}")
+    return layers
 
 
 def gis_layer_names(path: str | os.PathLike) -> list[str]:

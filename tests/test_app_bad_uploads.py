@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from application import DEMO_DIR, MAX_STUDY_BYTES, MAX_UPLOAD_BYTES
 from application import DEMO_REGISTRY as DEMO_DATA
+from application.safe_paths import TRUSTED_ENV
 from benchmarks.networks import network_path
 from planning.shutdowns import OutageLog, OutageRecord
 
@@ -147,7 +148,9 @@ PAGES = {  # page: (page file, study kind, study box key, state prefix, other ki
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
-def test_bad_study_uploads_change_nothing(app, tmp_path, page):
+def test_bad_study_uploads_change_nothing(app, tmp_path, page, monkeypatch):
+    # the bad files sit in tmp_path: the operator trusts it (else the names are refused)
+    monkeypatch.setenv(TRUSTED_ENV, str(tmp_path))
     file, kind, box, prefix, other = PAGES[page]
     if file is None:  # the network page: a loaded upload, not the demo, is the state to keep
         app.file_uploader(key="net_upload").upload("Net1.inp", NET1.read_bytes()).run()
@@ -166,6 +169,8 @@ def test_bad_study_uploads_change_nothing(app, tmp_path, page):
         ("empty.yaml", b"", "must be a mapping of keys to values, got nothing", None),
         ("list.yaml", b"- kind\n- version\n", "must be a mapping of keys to values", None),
         ("huge.yaml", b"#" * (MAX_STUDY_BYTES + 1), "the limit is 1,000,000", None),
+        ("deep.yaml", f"kind: {kind}\nversion: 1\nx: ".encode() + b"[" * 400 + b"]" * 400,
+         "nested deeper than 50 levels", None),
         ("other.yaml", (DEMO_DIR / f"{other}.yaml").read_bytes(),
          f"this page reads {kind!r} files", None),
         *_page_files(page, tmp_path),

@@ -101,7 +101,7 @@ def test_reported_figures_only_write_the_assessment(tmp_path):
     study.write_text(text)
     out = tmp_path / "q"
     assert main(["run", str(study), "--out", str(out), "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["leakage_assessment.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["leakage_assessment.csv", "manifest.json"]
 
 
 def _edit(tmp_path: Path, source: Path, old: str, new: str) -> Path:

@@ -16,6 +16,7 @@ import pytest
 
 from application import DEMO_DIR, load_study, open_study_network
 from application.cli import main
+from application.safe_paths import TRUSTED_ENV
 from benchmarks.networks import network_path
 from planning.shutdowns import (
     Job,
@@ -119,7 +120,9 @@ def test_example_geopackage_layers(example_out, library_plans):
     assert set(isolated["name"]) == set(plan.isolation.closed_links)
 
 
-def test_net3_study_uses_its_valve_layer_and_customers(tmp_path):
+def test_net3_study_uses_its_valve_layer_and_customers(tmp_path, monkeypatch):
+    # the study sits in tmp_path and names the test networks: the operator trusts that folder
+    monkeypatch.setenv(TRUSTED_ENV, str(network_path("Net3").parent))
     study = tmp_path / "net3.yaml"
     study.write_text(
         "kind: shutdown_jobs\nversion: 1\n"

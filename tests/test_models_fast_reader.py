@@ -229,3 +229,48 @@ def test_network_options_without_building_the_model():
     net = load_network(WNTR_LIBRARY / "Net1.inp")
     assert net.options.hydraulic.inpfile_units == "GPM"
     assert "not built" in repr(net) and net.arrays is not None
+
+
+# ---- control characters in IDs: both readers refuse them, naming the line ----------------
+def _chain_text(n: int = 40) -> str:
+    lines = ["[JUNCTIONS]"] + [f" J{i}  {100 + i}  1" for i in range(n)]
+    lines += ["[RESERVOIRS]", " R  200", "[PIPES]", " P0  R  J0  100  200  100"]
+    lines += [f" P{i}  J{i - 1}  J{i}  100  200  100" for i in range(1, n)]
+    lines += ["[COORDINATES]", " R  0  0"] + [f" J{i}  {i + 1}  0" for i in range(n)]
+    lines += ["[DEMANDS]"] + [f" J{i}  0.5" for i in range(0, n, 3)]
+    return "\n".join(lines + ["[END]", ""])
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f"])
+@pytest.mark.parametrize("old,new", [
+    (" J30  130", " J3{c}0  130"),          # a junction ID (not in the skeleton)
+    (" P30  J29", " P3{c}0  J29"),          # a pipe ID
+    (" J33  0.5", " J3{c}3  0.5"),          # a demand's node
+    (" J33  34  0", " J3{c}3  34  0"),      # a coordinate's node: ignored with a warning
+])
+def test_control_characters_in_ids_refused_on_both_paths(tmp_path, char, old, new):
+    from models.inp_fast import read_arrays
+    from models.inp_io import parse_with_wntr
+
+    plain = tmp_path / "plain.inp"
+    plain.write_text(_chain_text())
+    assert load_network(plain).arrays is not None  # the file without it is read fast
+    text = _chain_text()
+    assert old in text
+    text = text.replace(old, new.format(c=char), 1)
+    path = tmp_path / "ctl.inp"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_arrays(text, path, parse_with_wntr) is None  # the checked path reads it
+    line = next(i for i, raw in enumerate(text.split("\n"), 1) if new.format(c=char) in raw)
+    if "34  0" in old:  # EPANET and WNTR skip coordinates of an unknown node
+        slow, fast = load_network(path, fast=False), load_network(path)
+        assert fast.arrays is None and fast.warnings == slow.warnings
+        assert f"line {line} [COORDINATES]: coordinates of unknown node" in fast.warnings[0]
+        return
+    with pytest.raises(NetworkInputError) as slow:
+        load_network(path, fast=False)
+    with pytest.raises(NetworkInputError) as fast:
+        load_network(path)
+    assert str(fast.value) == str(slow.value) and slow.value.line == line
+    if old.startswith((" J30", " P30")):  # an ID the line defines: the control character named
+        assert f"U+{ord(char):04X}" in str(slow.value) and "printable" in str(slow.value)

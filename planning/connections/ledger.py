@@ -52,6 +52,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning.sqlite_check import integrity_problem
+
 from .application import Application
 from .errors import ConnectionInputError
 from .policy import WorkingCalendar
@@ -212,6 +214,11 @@ class Ledger:
             raise ConnectionInputError(
                 "ledger", f"{name} is an SQLite file but not a connection ledger (it holds the "
                 f"tables {', '.join(sorted(tables))}); it was left unchanged")
+        problem = integrity_problem(self._db) if tables else None
+        if problem:
+            raise ConnectionInputError(
+                "ledger", f"{name} is damaged (SQLite integrity check: {problem}); it was left "
+                "unchanged: restore it from a backup")
 
     def _create_or_migrate(self) -> None:
         """Create the tables of a new file, or migrate a schema-1 file (one transaction)."""

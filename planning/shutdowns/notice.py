@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import replacing
+from models import write_csv
 
 from .impact import Impact
 
@@ -66,7 +66,8 @@ def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
 
 
 def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a table as CSV (UTF-8, no index), all or nothing (``models.replacing``).
+    """Write a table as CSV (UTF-8, no index), all or nothing, formula-like text
+    neutralised (``models.write_csv``).
 
     A reader never sees a half-written file; on failure the old file is left as it was.
 
@@ -75,6 +76,4 @@ def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     pathlib.Path
         ``path``.
     """
-    with replacing(path) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    return Path(path)
+    return write_csv(table, path)  # formula-like names neutralised for spreadsheets

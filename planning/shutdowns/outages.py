@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning.sqlite_check import integrity_problem
+
 from .errors import ShutdownInputError
 
 _SCHEMA = """
@@ -176,6 +178,12 @@ class OutageLog:
                     Path(self.path).name, None, None,
                     "is an SQLite file but not an outage log (it holds the tables "
                     f"{', '.join(sorted(tables))}); it was left unchanged")
+            problem = integrity_problem(self._conn) if tables else None
+            if problem:
+                raise ShutdownInputError(
+                    Path(self.path).name, None, None,
+                    f"is damaged (SQLite integrity check: {problem}); it was left unchanged: "
+                    "restore it from a backup")
             with self._conn:
                 self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
