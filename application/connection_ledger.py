@@ -25,6 +25,7 @@ import pandas as pd
 
 from application.i18n import _
 from application.writers import write_csv
+from models.safe_export import safe_frame
 
 EXPORT_FILES = ("ledger.csv", "ledger_events.csv", "connection_clock.csv",
                 "median_connection_time.csv")
@@ -116,7 +117,7 @@ def ledger_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as book:
         for name, table in tables.items():
-            _plain(table).to_excel(book, sheet_name=name, index=name in ("ledger", "clock"))
+            safe_frame(_plain(table)).to_excel(book, sheet_name=name, index=name in ("ledger", "clock"))
     return buffer.getvalue()
 
 

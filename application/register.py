@@ -23,6 +23,7 @@ import pandas as pd
 from application.i18n import _
 from application.paths import studies_dir
 from models import write_atomic
+from models.safe_export import safe_frame
 from planning.report import QuarterReport, early_warnings, previous_quarters, quarterly_report
 from planning.report.quarterly import ENTERED as ENTERED_FIGURES
 from planning.shutdowns import OutageRegister, RegisterEntry, account_notice
@@ -226,17 +227,17 @@ def report_xlsx_bytes(reports: list[QuarterReport], history: pd.DataFrame) -> by
     trend = pd.DataFrame({f"{r.year} Q{r.quarter}": r.indicators["value"] for r in reports})
     trend.insert(0, _("indicator"), [_(x) for x in reports[-1].indicators["label"]])
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:  # every sheet formula-safe
         head = pd.DataFrame({_("field"): [_("quarter"), _("customers served"), _("made at")],
                              _("value"): [f"{report.year} Q{report.quarter}",
                                           report.total_customers,
                                           datetime.now().isoformat(timespec="minutes")]})
-        head.to_excel(xl, sheet_name="Report", index=False)
-        indicator_table(report).to_excel(xl, sheet_name="Indicators", index=False)
-        warning_table(warnings).to_excel(xl, sheet_name="Warnings", index=False)
-        records_table(report).to_excel(xl, sheet_name="Records", index=False)
-        trend.to_excel(xl, sheet_name="Trend", index_label="key")
-        history.to_excel(xl, sheet_name="Audit trail", index=False)
+        safe_frame(head).to_excel(xl, sheet_name="Report", index=False)
+        safe_frame(indicator_table(report)).to_excel(xl, sheet_name="Indicators", index=False)
+        safe_frame(warning_table(warnings)).to_excel(xl, sheet_name="Warnings", index=False)
+        safe_frame(records_table(report)).to_excel(xl, sheet_name="Records", index=False)
+        safe_frame(trend).to_excel(xl, sheet_name="Trend", index_label="key")
+        safe_frame(history).to_excel(xl, sheet_name="Audit trail", index=False)
     return buf.getvalue()
 
 

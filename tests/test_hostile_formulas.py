@@ -195,3 +195,41 @@ def test_app_download_tables_are_neutralised():
     frame = pd.DataFrame({"=x": [-1.0]}, index=pd.Index(["@n"], name="node"))
     data = csv_bytes(frame, index=True, encoding="utf-8-sig").decode("utf-8-sig")
     assert not any(_dangerous(c) for c in _csv_cells(data))
+
+
+def _xlsx_cells(data: bytes) -> list:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+
+
+def test_ledger_workbook_has_no_live_formulas():
+    from application.connection_ledger import ledger_xlsx_bytes
+
+    table = pd.DataFrame({"applicant": ["=HYPERLINK(\"http://x\")", "Plain"],
+                          "demand_lps": [-5.0, 2.0]},
+                         index=pd.Index(["@A-1", "B"], name="application_id"))
+    cells = _xlsx_cells(ledger_xlsx_bytes({"ledger": table, "events": table.reset_index()}))
+    text = [c for c in cells if isinstance(c, str)]
+    assert not [c for c in text if c[:1] in ("=", "+", "-", "@")], text
+    assert "'=HYPERLINK(\"http://x\")" in text and "'@A-1" in text
+    assert -5.0 in cells  # numbers stay numbers
+
+
+def test_register_workbook_has_no_live_formulas(monkeypatch):
+    import application.register as register
+
+    evil = pd.DataFrame({"reason": ["=cmd|' /C calc'!A0"], "customers": [12]})
+    for name in ("indicator_table", "warning_table", "records_table"):
+        monkeypatch.setattr(register, name, lambda *a, **k: evil)
+    monkeypatch.setattr(register, "early_warnings", lambda reports: [])
+
+    class Report:  # only what report_xlsx_bytes reads
+        year, quarter, total_customers = 2025, 3, 100
+        indicators = pd.DataFrame({"label": ["+x"], "value": [1.0]})
+
+    cells = _xlsx_cells(register.report_xlsx_bytes([Report()], evil))
+    text = [c for c in cells if isinstance(c, str)]
+    assert "'=cmd|' /C calc'!A0" in text
+    assert not [c for c in text if c[:1] in ("=", "+", "@")], text
+    assert 12 in cells

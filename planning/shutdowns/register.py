@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from planning.sqlite_check import integrity_problem
+
 from .errors import ShutdownInputError
 
 NOTICE_MIN_H = 24.0
@@ -216,6 +218,12 @@ class OutageRegister:
                     Path(self.path).name, None, None,
                     "is an SQLite file but not an outage register (it holds the tables "
                     f"{', '.join(sorted(tables))}); it was left unchanged")
+            problem = integrity_problem(self._conn) if tables else None
+            if problem:
+                raise ShutdownInputError(
+                    Path(self.path).name, None, None,
+                    f"is damaged (SQLite integrity check: {problem}); it was left unchanged: "
+                    "restore it from a backup")
             if "quarter_figures" not in tables:  # a new file (schema creation writes)
                 self._conn.executescript(_SCHEMA)
         except sqlite3.OperationalError as exc:
