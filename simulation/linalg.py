@@ -28,7 +28,7 @@ ldl_solve(n, lp, li, lx, d, x) -> None
 Units are the caller's: the functions are pure linear algebra.
 """
 
-from .compile import SparseStructure
+from .kernels.arrays import SparseStructure
 from .kernels.linalg import build_structure, ldl_numeric, ldl_solve
 
 __all__ = ["SparseStructure", "build_structure", "ldl_numeric", "ldl_solve"]

@@ -18,6 +18,7 @@ from numba import njit
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 from scipy.sparse.linalg import splu
 
+from .arrays import SparseStructure
 from .ordering import reduced_min_degree_order
 
 REDUCED_ORDER_MIN_NJ = 5000
@@ -141,7 +142,6 @@ def build_structure(nj, n1, n2):
     -------
     SparseStructure
     """
-    from ..compile import SparseStructure
 
     jj = (n1 < nj) & (n2 < nj) & (n1 != n2)
     i_rows = n1[jj]
