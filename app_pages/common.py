@@ -26,6 +26,7 @@ from application import (
     node_attributes,
     run_network,
 )
+from application.i18n import _
 from application.sources import (  # noqa: F401 (the pages import the sources from here)
     NetworkSource,
     companions,
@@ -133,5 +134,4 @@ def sidebar() -> None:
     source = current_source()
     with st.sidebar:
         label = "demo (C-Town, CC BY 4.0, placed in Kunming)" if source.demo else source.name
-        st.caption(f"Network: **{label}**  \nUploads up to {MAX_UPLOAD_MB} MB. "
-                   "Change the network on the Network page.")
+        st.caption(_("Network: **{label}**  \nUploads up to {MAX_UPLOAD_MB} MB. Change the network on the Network page.").format(label=label, MAX_UPLOAD_MB=MAX_UPLOAD_MB))

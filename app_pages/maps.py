@@ -19,6 +19,8 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from application.i18n import _
+
 NO_VALUE = (190, 190, 190, 200)
 """Colour of elements without a value."""
 SOURCE = (31, 78, 121, 230)
@@ -228,8 +230,7 @@ def legend(scale: ColourScale, *, no_value: str = "no value",
         grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
                  f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle">'
                  "</span>tank or reservoir")
-    st.markdown(f'<div class="map-legend" style="font-size:0.85rem"><b>{scale.title}</b><br/>'
-                f"{swatches}{grey}</div>", unsafe_allow_html=True)
+    st.markdown(_('<div class="map-legend" style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{grey}</div>').format(title=scale.title, swatches=swatches, grey=grey), unsafe_allow_html=True)
 
 
 def utilisation_scale(high: float) -> ColourScale:

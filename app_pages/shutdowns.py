@@ -38,6 +38,7 @@ from application import (
     studies_dir,
     study_file_name,
 )
+from application.i18n import _
 from application.shutdown_study import (
     check_shutdown_jobs,
     plan_item,
@@ -114,17 +115,15 @@ def _planning(opened, source, study: Study, ver: int) -> None:
     try:
         inputs = _inputs(source.key, json.dumps(files, sort_keys=True), opened)
     except ScenarioFileError as exc:
-        st.error(f"Not planned: {exc}", icon=":material/error:")
+        st.error(_("Not planned: {exc}").format(exc=exc), icon=":material/error:")
         return
-    st.caption(f"Valve layer: {inputs.valves_file or 'SYNTHETIC N-1 placement (no valve file)'}"
-               f" ({len(inputs.valves)} valves); customers: "
-               f"{inputs.customers_file or 'estimated from demand (0.5 m³ per account a day)'}.")
+    st.caption(_("Valve layer: {v0} ({v1} valves); customers: {v2}.").format(v0=inputs.valves_file or 'SYNTHETIC N-1 placement (no valve file)', v1=len(inputs.valves), v2=inputs.customers_file or 'estimated from demand (0.5 m³ per account a day)'))
     items = study_items(body)
-    pick = st.selectbox("Job or burst to plan", range(len(items)), key=f"sd_pick_{ver}",
+    pick = st.selectbox(_("Job or burst to plan"), range(len(items)), key=f"sd_pick_{ver}",
                         format_func=lambda i: _label(body, *items[i]))
     section, index = items[pick]
     body_json = json.dumps(body, sort_keys=True)
-    if st.button("Plan the shutdown", type="primary", icon=":material/event_available:"):
+    if st.button(_("Plan the shutdown"), type="primary", icon=":material/event_available:"):
         now = study_now(body).isoformat(timespec="minutes")
         state["sd_run"] = (source.key, body_json, section, index, now)
     run = state.get("sd_run")
@@ -136,67 +135,67 @@ def _planning(opened, source, study: Study, ver: int) -> None:
         plan = _plan(*run, opened)
     except PlannerError as exc:
         progress.empty()
-        st.error(f"Not planned: {exc}", icon=":material/error:")
+        st.error(_("Not planned: {exc}").format(exc=exc), icon=":material/error:")
         return
     progress.progress(1.0, text=f"Planned {plan.job.job_id} (study time {run[4]}).")
     if run[1:4] != (body_json, section, index):
-        st.caption("The inputs changed since this plan: press Plan to update.")
+        st.caption(_("The inputs changed since this plan: press Plan to update."))
     shutdown_results.show(opened, plan)
 
 
 def _common_column_config() -> dict:
     return {
-        "job_id": st.column_config.TextColumn("job id", required=True),
-        "pipe": st.column_config.TextColumn("pipe", required=True),
-        "description": st.column_config.TextColumn("description"),
+        "job_id": st.column_config.TextColumn(_("job id"), required=True),
+        "pipe": st.column_config.TextColumn(_("pipe"), required=True),
+        "description": st.column_config.TextColumn(_("description")),
         "inoperable_valves": st.column_config.TextColumn(
-            "seized valves (comma-separated)", help="Valves the crew knows cannot be closed"),
+            _("seized valves (comma-separated)"), help=_("Valves the crew knows cannot be closed")),
     }
 
 
 def page() -> None:
     """Draw the Shutdowns page."""
-    st.title("Shutdowns")
-    st.caption("For works or a burst: which valves to close, which customers lose water, when "
+    st.title(_("Shutdowns"))
+    st.caption(_("For works or a burst: which valves to close, which customers lose water, when "
                "it hurts least, the 24-hour notice list, and emergency supply for outages over "
-               "24 hours (§14, §15, §19).")
+               "24 hours (§14, §15, §19)."))
     opened = current_network()
     body = state.get("sd_body", {"jobs": [], "bursts": [], "policy": {}})
     policy_in = body.get("policy", {})
     ver = state.get("sd_ver", 0)
 
-    st.subheader("Planned works")
+    st.subheader(_("Planned works"))
     jobs = st.data_editor(
         _table(body.get("jobs", []), JOB_COLUMNS), key=f"sd_jobs_{ver}", num_rows="dynamic",
         hide_index=True, width="stretch", column_config={
             **_common_column_config(),
-            "duration_h": st.column_config.NumberColumn("duration (h)", min_value=0.0),
-            "not_before": st.column_config.TextColumn("not before (YYYY-MM-DDThh:mm)"),
+            "duration_h": st.column_config.NumberColumn(_("duration (h)"), min_value=0.0),
+            "not_before": st.column_config.TextColumn(_("not before (YYYY-MM-DDThh:mm)")),
         })
-    st.subheader("Bursts")
+    st.subheader(_("Bursts"))
     bursts = st.data_editor(
         _table(body.get("bursts", []), BURST_COLUMNS), key=f"sd_bursts_{ver}",
         num_rows="dynamic", hide_index=True, width="stretch", column_config={
             **_common_column_config(),
-            "time": st.column_config.TextColumn("detected at (YYYY-MM-DDThh:mm)"),
-            "repair_h": st.column_config.NumberColumn("repair (h)", min_value=0.0),
+            "time": st.column_config.TextColumn(_("detected at (YYYY-MM-DDThh:mm)")),
+            "repair_h": st.column_config.NumberColumn(_("repair (h)"), min_value=0.0),
         })
-    st.markdown("**Rules**")
+    st.markdown(_("**Rules**"))
     cols = st.columns(5)
-    now = cols[0].text_input("Study time (YYYY-MM-DDThh:mm; empty: now)",
+    now = cols[0].text_input(_("Study time (YYYY-MM-DDThh:mm; empty: now)"),
                              value=body.get("now", ""), key=f"sd_now_{ver}")
-    notice = cols[1].number_input("Notice before a planned shutdown (h)", min_value=24.0,
+    notice = cols[1].number_input(_("Notice before a planned shutdown (h)"), min_value=24.0,
                                   value=float(policy_in.get("notice_h", 24.0)),
-                                  key=f"sd_notice_{ver}", help="§14: at least 24 h")
-    night = cols[2].checkbox("Night works only", value=bool(policy_in.get("night_only", False)),
+                                  key=f"sd_notice_{ver}", help=_("§14: at least 24 h"))
+    night = cols[2].checkbox(_("Night works only"), value=bool(policy_in.get("night_only", False)),
                              key=f"sd_night_{ver}")
-    start_h = cols[3].number_input("Night starts (clock hour)", min_value=0, max_value=23,
+    start_h = cols[3].number_input(_("Night starts (clock hour)"), min_value=0, max_value=23,
                                    value=int(policy_in.get("night_start_h", 22)),
                                    key=f"sd_night_start_{ver}", disabled=not night)
-    end_h = cols[4].number_input("Night ends (clock hour)", min_value=0, max_value=23,
+    end_h = cols[4].number_input(_("Night ends (clock hour)"), min_value=0, max_value=23,
                                  value=int(policy_in.get("night_end_h", 6)),
                                  key=f"sd_night_end_{ver}", disabled=not night,
-                                 help="22 → 6 spans midnight")
+                                 help=_("22 → 6 spans midnight"))
     policy = {"notice_h": notice, "night_only": night}
     if night:
         policy.update(night_start_h=start_h, night_end_h=end_h)
@@ -205,14 +204,14 @@ def page() -> None:
     pipes = sorted({str(r["pipe"]) for r in job_rows + burst_rows if isinstance(r["pipe"], str)})
     unknown = [p for p in pipes if p not in opened.net.wn.link_name_list]
     if unknown:
-        st.warning("Not links of this network: " + ", ".join(unknown[:20]))
-    nodes, links, _ = web_geometry()
+        st.warning(_("Not links of this network: ") + ", ".join(unknown[:20]))
+    nodes, links, _attrs = web_geometry()
     st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
                                      height_px=420), height=420)
-    st.caption("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links.")
+    st.caption(_("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links."))
 
     state.setdefault("sd_name", "Shutdown jobs")
-    st.text_input("Study name", key="sd_name")
+    st.text_input(_("Study name"), key="sd_name")
 
     source = current_source()
 
@@ -232,12 +231,12 @@ def page() -> None:
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
     if problem and (len(jobs) or len(bursts)):
-        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+        st.error(_("Check the inputs: {problem}").format(problem=problem), icon=":material/error:")
     elif study is None:
-        st.info("Add a job or a burst to the tables, or load a study file.",
+        st.info(_("Add a job or a burst to the tables, or load a study file."),
                 icon=":material/info:")
     else:
-        st.subheader("Plan")
+        st.subheader(_("Plan"))
         _planning(opened, source, study, ver)
 
 

@@ -27,6 +27,7 @@ from application import (
     study_files,
     write_study,
 )
+from application.i18n import _
 from application.paths import SCENARIOS_DIR
 
 LOAD_ERRORS = NETWORK_ERRORS
@@ -52,7 +53,7 @@ def _apply(key: str, read: Callable[[], Study], on_load: Callable[[Study], None]
 
 
 def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
-    path = st.session_state.get(f"{key}_choice")
+    path = st.session_state.get(_("{key}_choice").format(key=key))
     if not path:
         _message(key, "error", "Choose a study file first.")
         return
@@ -60,7 +61,7 @@ def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> Non
 
 
 def _load_upload(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
-    upload = st.session_state.get(f"{key}_upload")
+    upload = st.session_state.get(_("{key}_upload").format(key=key))
     if upload is None:
         _message(key, "error", "Choose a file to upload first.")
         return
@@ -107,7 +108,7 @@ def study_box(
     expanded : bool
         Open the box at first.
     """
-    with st.expander("Study file: save or load (YAML)", expanded=expanded,
+    with st.expander(_("Study file: save or load (YAML)"), expanded=expanded,
                      icon=":material/description:"):
         try:
             study, problem = build(), None
@@ -116,29 +117,29 @@ def study_box(
         left, right = st.columns(2)
         with left:
             if problem:
-                st.caption(f":material/info: The inputs cannot be saved yet: {problem}")
+                st.caption(_(":material/info: The inputs cannot be saved yet: {problem}").format(problem=problem))
             name = study_file_name(study.name if study else "", kind)
-            st.download_button("Download this study", dump_study(study) if study else "",
+            st.download_button(_("Download this study"), dump_study(study) if study else "",
                                file_name=name, mime="application/x-yaml", key=f"{key}_download",
                                disabled=study is None, icon=":material/download:")
             target = studies_dir() / name
-            if st.button(f"Save to {_short(target)}", key=f"{key}_save", disabled=study is None,
+            if st.button(_("Save to {v0}").format(v0=_short(target)), key=f"{key}_save", disabled=study is None,
                          icon=":material/save:"):
                 for file_name, data in (companions(study) if companions else {}).items():
                     atomic_write_bytes(target.parent / file_name, data)
                 write_study(study, target)
                 _message(key, "success", f"Saved {target}.")
         with right:
-            st.selectbox("Saved and example studies", _choices(kind), key=f"{key}_choice",
+            st.selectbox(_("Saved and example studies"), _choices(kind), key=f"{key}_choice",
                          format_func=lambda p: _short(Path(p)), index=None,
-                         placeholder="choose a file")
-            st.button("Load the chosen file", key=f"{key}_load", on_click=_load_selected,
+                         placeholder=_("choose a file"))
+            st.button(_("Load the chosen file"), key=f"{key}_load", on_click=_load_selected,
                       args=(kind, key, on_load), icon=":material/folder_open:")
-            st.file_uploader("Or upload a study file (.yaml, up to 1 MB)",
+            st.file_uploader(_("Or upload a study file (.yaml, up to 1 MB)"),
                              type=["yaml", "yml"], key=f"{key}_upload")
-            st.button("Load the upload", key=f"{key}_load_upload", on_click=_load_upload,
+            st.button(_("Load the upload"), key=f"{key}_load_upload", on_click=_load_upload,
                       args=(kind, key, on_load), icon=":material/upload_file:")
-        level, text = st.session_state.get(f"{key}_msg", (None, None))
+        level, text = st.session_state.get(_("{key}_msg").format(key=key), (None, None))
         if level == "error":
             st.error(text, icon=":material/error:")
         elif level == "success":
