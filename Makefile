@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench accuracy screenshots clean clean-jit
+.PHONY: i18n run test test-fast lint bench accuracy screenshots clean clean-jit
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,3 +41,6 @@ clean-jit:
 
 clean: clean-jit
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+i18n: $(STAMP)   # add new _() msgids to the .po catalogs, list the untranslated ones
+	$(PY) -m application.i18n_catalog

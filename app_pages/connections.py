@@ -70,7 +70,8 @@ POLICY = {  # key: (label with unit, help, default)
     "days_350_with_external_line": (_("'350' service with external line (working days)"),
                                     _("M is missing in the plan text: set it."), None),
 }
-VERDICT_BOX = {"pass": st.success, "pass with conditions": st.warning, "fail": st.error}
+VERDICT_BOX = {  # verdicts as planning names them; shown through _()
+    N_("pass"): st.success, N_("pass with conditions"): st.warning, N_("fail"): st.error}
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -127,7 +128,7 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
                                       key="con_applicant" + k)}
     classes = list(CUSTOMER_CLASSES)
     out["customer_class"] = c3.selectbox(
-        _("Customer class"), classes, index=classes.index(item.get("customer_class", "commercial")),
+        _("Customer class"), classes, format_func=_, index=classes.index(item.get("customer_class", "commercial")),
         key="con_class" + k, help=_("Sets the daily pattern; commercial and industrial are "
         "business users ('350' service)"))
     c1, c2, c3 = st.columns(3)
@@ -206,7 +207,7 @@ def _customer_nodes(opened, assessment):
 
 def _results(opened, a) -> None:
     app = a.application
-    VERDICT_BOX[a.verdict](f"**{app.application_id}: {a.verdict}**",
+    VERDICT_BOX[a.verdict](f"**{app.application_id}: {_(a.verdict)}**",
                            icon=":material/fact_check:")
     note = {"delta_color": "off", "delta_arrow": "off"}  # deltas are notes, not changes
     cols = st.columns(4)
@@ -216,7 +217,7 @@ def _results(opened, a) -> None:
                    a.max_drop_node or None, **note)
     cols[2].metric(_("Junctions newly below the minimum"), f"{len(a.nodes_below_minimum)}")
     cols[3].metric(_("Spare capacity before (L/s)"), f"{a.spare_capacity_m3s * 1e3:.1f}",
-                   f"at {a.capacity_node}" if a.capacity_node else None, **note)
+                   _("at {node}").format(node=a.capacity_node) if a.capacity_node else None, **note)
     for line in a.reasons:
         st.markdown(_("- :red[**Reason:**] {line}").format(line=line))
     for line in a.conditions:
@@ -229,13 +230,13 @@ def _results(opened, a) -> None:
 
     st.subheader(_("Pressure at the customer through the day"))
     ts = a.pressure_timeseries
-    chart = pd.DataFrame({"customer (m)": ts["customer_pressure_m"].to_numpy(),
-                          "required head (m)": ts["required_head_m"].to_numpy(),
-                          "tap before (m)": ts["tap_pressure_base_m"].to_numpy(),
-                          "tap after (m)": ts["tap_pressure_new_m"].to_numpy()},
-                         index=pd.Index(ts.index.to_numpy() / 3600.0, name="hours"))
-    st.line_chart(chart, x_label="time from the start of the run (h)",
-                  y_label="pressure head (m)", height=300)
+    chart = pd.DataFrame({_("customer (m)"): ts["customer_pressure_m"].to_numpy(),
+                          _("required head (m)"): ts["required_head_m"].to_numpy(),
+                          _("tap before (m)"): ts["tap_pressure_base_m"].to_numpy(),
+                          _("tap after (m)"): ts["tap_pressure_new_m"].to_numpy()},
+                         index=pd.Index(ts.index.to_numpy() / 3600.0, name=_("hours")))
+    st.line_chart(chart, x_label=_("time from the start of the run (h)"),
+                  y_label=_("pressure head (m)"), height=300)
 
     st.subheader(_("Neighbours"))
     neighbours = affected_neighbours(a)
@@ -370,17 +371,17 @@ def page() -> None:
         state["con_run"] = json.dumps(study.body["applications"][pick], sort_keys=True)
     run = state.get("con_run")
     if run is not None and study is not None:
-        progress = st.progress(0.1, text="Preparing the network (24-hour base run; the first "
-                               "run after an install compiles the solver)…")
+        progress = st.progress(0.1, text=_("Preparing the network (24-hour base run; the first "
+                               "run after an install compiles the solver)…"))
         try:
-            progress.progress(0.4, text="Running the 24 hours with the connection…")
+            progress.progress(0.4, text=_("Running the 24 hours with the connection…"))
             assessment = _assess(source.key, ledger_path, revision, policy_json, run, pick,
                                  opened)
         except PlannerError as exc:
             progress.empty()
             st.error(_("Not assessed: {exc}").format(exc=exc), icon=":material/error:")
         else:
-            progress.progress(1.0, text=f"Assessed in {assessment.elapsed_s:.1f} s.")
+            progress.progress(1.0, text=_("Assessed in {seconds:.1f} s.").format(seconds=assessment.elapsed_s))
             if run != json.dumps(study.body["applications"][pick], sort_keys=True):
                 st.caption(_("The inputs changed since this assessment: press Assess to update."))
             _results(opened, assessment)

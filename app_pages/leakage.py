@@ -30,6 +30,7 @@ from app_pages.common import (
 from app_pages.study_files import study_box
 from application import SERVICE_PRESSURE_M, ScenarioFileError, Study, build_study, study_file_name
 from application.i18n import _
+from application.i18n_terms import leakage_verdict
 from application.leakage_study import (
     AREA_KEY,
     EXPANSION_KEY,
@@ -91,7 +92,7 @@ def _on_load(study: Study) -> None:
         state[f"lk_{key}_{ver}"] = study.body.get(key)
     state[f"lk_period_{ver}"] = study.body.get("period", "")
     state["lk_body"] = body
-    state["lk_name"] = study.name or "Leakage settings"
+    state["lk_name"] = study.name or _("Leakage settings")
     state["lk_ver"] = ver
     state.pop("lk_run", None)
 
@@ -105,7 +106,7 @@ def _zoning(loaded: dict, ver: int):
     start = "one" if spec is None else ("pumps" if spec == {"boundaries": PUMPS_AND_VALVES}
                                         else "file")
     choice = st.selectbox(_("Zones"), options, index=options.index(start),
-                          format_func=ZONINGS.get, key=f"lk_zoning_{ver}")
+                          format_func=lambda z: _(ZONINGS[z]), key=f"lk_zoning_{ver}")
     return {"one": None, "pumps": {"boundaries": PUMPS_AND_VALVES}, "file": spec}[choice]
 
 
@@ -201,7 +202,8 @@ def _simulated(opened, run) -> None:
     net = run.network
     grade = net["grade"]
     box = GRADE_BOX.get(int(grade) if pd.notna(grade) else None, st.error)
-    box(f"**Network: {net['verdict']}** (CJJ 92-2016, over the {run.duration_h:g} h run)",
+    box(_("**Network: {verdict}** (CJJ 92-2016, over the {hours:g} h run)").format(
+        verdict=leakage_verdict(net["grade"], net["assessed_rate_pct"]), hours=run.duration_h),
         icon=":material/water_drop:")
     cols = st.columns(5)
     cols[0].metric(_("Supplied (m³/d)"), f"{net['supplied_m3'] / net['days']:,.0f}")
@@ -259,7 +261,7 @@ def _reported(body: dict) -> None:
         st.error(_("Not assessed: {exc}").format(exc=exc), icon=":material/error:")
         return
     box = GRADE_BOX.get(result.grade, st.error)
-    box(f"**{body.get('period') or 'Period'}: {result.verdict}**", icon=":material/calculate:")
+    box(f"**{body.get('period') or _('Period')}: {leakage_verdict(result.grade, result.assessed_rate_pct)}**", icon=":material/calculate:")
     cols = st.columns(4)
     cols[0].metric(_("Gross loss rate R_WL (%)"), f"{result.gross_loss_rate_pct:.2f}")
     cols[1].metric(_("Corrections R1+R2+R3+R4 (%)"), f"{result.corrections_pct:.2f}")
@@ -295,7 +297,7 @@ def page() -> None:
     if values["household_metered_share"] is None:
         values["household_metered_share"] = 0.0
     body_now = {"period": period, **values, **part}  # empty values are dropped
-    state.setdefault("lk_name", "Leakage settings")
+    state.setdefault("lk_name", _("Leakage settings"))
     st.text_input(_("Study name"), key="lk_name")
 
     def build() -> Study:

@@ -59,7 +59,7 @@ class ColourScale:
                 for v, b in zip(values, bins)]
 
 
-def pressure_scale(service_m: float, title: str = "Pressure head (m)") -> ColourScale:
+def pressure_scale(service_m: float, title: str | None = None) -> ColourScale:
     """Pressure bins that mean something to a planner.
 
     Below 0 m (no water), below the service pressure (``service_m``, default 14 m =
@@ -70,26 +70,26 @@ def pressure_scale(service_m: float, title: str = "Pressure head (m)") -> Colour
     edges = (0.0, s, max(28.0, s), 50.0, 80.0)
     colours = ((90, 0, 0), (215, 48, 39), (252, 174, 97), (102, 189, 99), (49, 130, 189),
                (117, 60, 160))
-    labels = ("< 0 m (no water)", f"0–{s:g} m (below service)", f"{s:g}–{edges[2]:g} m",
-              f"{edges[2]:g}–50 m", "50–80 m", "> 80 m (high)")
-    return ColourScale(title, edges, colours, labels)
+    labels = (_("< 0 m (no water)"), _("0–{s:g} m (below service)").format(s=s),
+              f"{s:g}–{edges[2]:g} m", f"{edges[2]:g}–50 m", "50–80 m", _("> 80 m (high)"))
+    return ColourScale(title or _("Pressure head (m)"), edges, colours, labels)
 
 
-def hours_scale(title: str = "Hours below service pressure (h)") -> ColourScale:
+def hours_scale(title: str | None = None) -> ColourScale:
     """Bins for durations in hours: 0, up to 1, 1-6, 6-24, over 24 h."""
-    return ColourScale(title, (1e-9, 1.0, 6.0, 24.0),
+    return ColourScale(title or _("Hours below service pressure (h)"), (1e-9, 1.0, 6.0, 24.0),
                        ((102, 189, 99), (254, 224, 139), (252, 141, 89), (215, 48, 39),
                         (90, 0, 0)),
-                       ("0 h", "up to 1 h", "1–6 h", "6–24 h", "> 24 h"))
+                       ("0 h", _("up to 1 h"), "1–6 h", "6–24 h", "> 24 h"))
 
 
-def change_scale(title: str = "Change of the lowest daily pressure (m)") -> ColourScale:
+def change_scale(title: str | None = None) -> ColourScale:
     """Bins for a pressure change (m): falls in reds, about nothing in grey, rises in blue."""
-    return ColourScale(title, (-5.0, -1.0, -0.1, 0.1),
+    return ColourScale(title or _("Change of the lowest daily pressure (m)"), (-5.0, -1.0, -0.1, 0.1),
                        ((165, 0, 38), (244, 109, 67), (253, 174, 97), (224, 224, 224),
                         (69, 117, 180)),
-                       ("fall > 5 m", "fall 1–5 m", "fall 0.1–1 m", "within ±0.1 m",
-                        "rise > 0.1 m"))
+                       (_("fall > 5 m"), _("fall 1–5 m"), _("fall 0.1–1 m"), _("within ±0.1 m"),
+                        _("rise > 0.1 m")))
 
 
 def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
@@ -211,7 +211,7 @@ def network_map(
                     tooltip={"html": "<b>{name}</b> ({type})" + label})
 
 
-def legend(scale: ColourScale, *, no_value: str = "no value",
+def legend(scale: ColourScale, *, no_value: str | None = None,
            sources: bool = True) -> None:
     """Show the legend of a scale: title with unit, one swatch per bin.
 
@@ -225,12 +225,13 @@ def legend(scale: ColourScale, *, no_value: str = "no value",
         for c, label in zip(scale.colours, scale.labels))
     grey = (f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
             f'background:rgb{NO_VALUE[:3]};margin-right:4px;vertical-align:middle"></span>'
-            f"{no_value}")
+            f"{no_value or _('no value')}")
     if sources:
         grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
                  f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle">'
-                 "</span>tank or reservoir")
-    st.markdown(_('<div class="map-legend" style="font-size:0.85rem"><b>{title}</b><br/>{swatches}{grey}</div>').format(title=scale.title, swatches=swatches, grey=grey), unsafe_allow_html=True)
+                 "</span>" + _("tank or reservoir"))
+    st.markdown(f'<div class="map-legend" style="font-size:0.85rem"><b>{scale.title}</b><br/>'
+                f"{swatches}{grey}</div>", unsafe_allow_html=True)
 
 
 def utilisation_scale(high: float) -> ColourScale:
@@ -240,12 +241,12 @@ def utilisation_scale(high: float) -> ColourScale:
     100 %, above 100 % (overloaded, as ``plant_flows`` flags it).
     """
     over = float(np.nextafter(1.0, 2.0))  # exactly 100 % is not overloaded
-    return ColourScale("Plant utilisation (mean daily inflow or measured volume / design "
-                       "capacity, %)",
+    return ColourScale(_("Plant utilisation (mean daily inflow or measured volume / design "
+                         "capacity, %)"),
                        (0.6, float(high), over),
                        ((49, 130, 189), (102, 189, 99), (253, 174, 97), (215, 48, 39)),
-                       ("< 60 %", f"60–{100 * high:g} %", f"{100 * high:g}–100 % (high)",
-                        "> 100 % (overloaded)"))
+                       ("< 60 %", f"60–{100 * high:g} %", _("{high:g}–100 % (high)").format(high=100 * high),
+                        _("> 100 % (overloaded)")))
 
 
 def rate_scale(title: str) -> ColourScale:

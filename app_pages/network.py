@@ -34,7 +34,7 @@ from application import (
     pressure_map_layer,
     study_file_name,
 )
-from application.i18n import _
+from application.i18n import N_, _
 
 state = st.session_state
 
@@ -76,12 +76,12 @@ def _on_load(study: Study) -> None:
     if settings.duration_h is not None:
         state[_duration_key(source)] = float(settings.duration_h)
     state["net_min_pressure_m"] = float(settings.min_pressure_m)
-    state["net_study_name"] = study.name or "Network run"
+    state["net_study_name"] = study.name or _("Network run")
     state["net_run"] = (source.key, settings)
 
 
 def _build_study(source: NetworkSource, settings: NetworkRunSettings) -> Study:
-    name = state.get("net_study_name") or "Network run"
+    name = state.get("net_study_name") or _("Network run")
     body = network_keys(source, Path(study_file_name(name, "network_run")).stem)
     body.update(duration_h=settings.duration_h, min_pressure_m=settings.min_pressure_m)
     return build_study("network_run", name, body)
@@ -109,35 +109,36 @@ def _summary(opened):
 
 def _map(result) -> None:
     nodes, links, attrs = web_geometry()
-    options = ["Node type", "Elevation (m)", "Base demand (L/s)"]
+    options = [N_("Node type"), N_("Elevation (m)"), N_("Base demand (L/s)")]
     if result is not None:
-        options = ["Minimum pressure over the run (m)", "Pressure at a chosen time (m)",
-                   "Hours below service pressure (h)", *options]
-    colour = st.selectbox(_("Colour nodes by"), options, key=f"net_colour_{result is not None}")
+        options = [N_("Minimum pressure over the run (m)"), N_("Pressure at a chosen time (m)"),
+                   N_("Hours below service pressure (h)"), *options]
+    colour = st.selectbox(_("Colour nodes by"), options, key=f"net_colour_{result is not None}",
+                          format_func=_)
     if colour not in options:
         colour = options[0]
     values, scale = None, None
     if colour == "Elevation (m)":
         values = attrs["elevation_m"]
-        scale = maps.sequential_scale(values, "Elevation (m)", "m")
+        scale = maps.sequential_scale(values, _("Elevation (m)"), "m")
     elif colour == "Base demand (L/s)":
         values = attrs["base_demand_l_per_s"]
-        scale = maps.sequential_scale(values, "Base demand (L/s)", "L/s")
+        scale = maps.sequential_scale(values, _("Base demand (L/s)"), "L/s")
     elif colour == "Minimum pressure over the run (m)":
         values = result.nodes["min_pressure_m"]
         scale = maps.pressure_scale(result.settings.min_pressure_m,
-                                    "Minimum pressure head over the run (m)")
+                                    _("Minimum pressure head over the run (m)"))
     elif colour == "Pressure at a chosen time (m)":
         hours = [float(h) for h in result.times_h]
         t_h = st.select_slider(_("Time (h from the start)"), hours, value=result.map_time_s / 3600,
                                key=f"net_time_h_{hash(result.settings)}_{len(hours)}")
         values = result.pressure_m.loc[int(round(t_h * 3600))]
         scale = maps.pressure_scale(result.settings.min_pressure_m,
-                                    f"Pressure head at {t_h:g} h (m)")
+                                    _("Pressure head at {t_h:g} h (m)").format(t_h=t_h))
     elif colour == "Hours below service pressure (h)":
         values = result.nodes["hours_below_service"]
         scale = maps.hours_scale()
-    st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value=colour,
+    st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value=_(colour),
                                      height_px=520), height=520)
     if scale is not None:
         maps.legend(scale)
@@ -195,7 +196,7 @@ def page() -> None:
 
     source = current_source()
     opened = current_network()
-    st.subheader(f"{'Demo: ' if source.demo else ''}{source.name}")
+    st.subheader((_("Demo: ") if source.demo else "") + source.name)
     summary = _summary(opened)
 
     st.subheader(_("Hydraulic run"))
@@ -229,7 +230,7 @@ def page() -> None:
                            file_name="network.gpkg", mime="application/geopackage+sqlite3",
                            key="net_gpkg", icon=":material/download:")
 
-    state.setdefault("net_study_name", "Network run")
+    state.setdefault("net_study_name", _("Network run"))
     st.text_input(_("Study name"), key="net_study_name")
     study_box("network_run", "net_study", lambda: _build_study(source, settings), _on_load,
               companions=lambda study: companions(source, study))

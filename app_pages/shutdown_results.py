@@ -14,7 +14,7 @@ import streamlit as st
 
 from app_pages import maps
 from app_pages.common import csv_button, geopackage_bytes, web_geometry
-from application.i18n import _
+from application.i18n import _, fmt_datetime
 from application.shutdown_study import (
     STATUS_CODES,
     affected_layer,
@@ -31,21 +31,22 @@ def status_scale() -> maps.ColourScale:
     """Colours of the node categories during a shutdown (codes of ``STATUS_CODES``)."""
     names = sorted(STATUS_CODES, key=STATUS_CODES.get)
     edges = tuple(code + 0.5 for code in sorted(STATUS_CODES.values())[:-1])
-    return maps.ColourScale("Supply during the shutdown", edges, STATUS_COLOURS,
-                            tuple(names))
+    return maps.ColourScale(_("Supply during the shutdown"), edges, STATUS_COLOURS,
+                            tuple(_(n) for n in names))
 
 
 def _headline(plan) -> None:
     job = plan.job
-    what = "works" if plan.planned else "burst"
+    what = _("works") if plan.planned else _("burst")
     best = plan.best_window
     if plan.impact is None or best is None:
-        st.error(_("**{job_id}: no permitted start** for the {what} on pipe {pipe} in the search horizon (earliest permitted {earliest_permitted:%Y-%m-%d %H:%M}).").format(job_id=job.job_id, what=what, pipe=job.pipe, earliest_permitted=plan.earliest_permitted), icon=":material/event_busy:")
+        st.error(_("**{job_id}: no permitted start** for the {what} on pipe {pipe} in the search horizon (earliest permitted {earliest_permitted}).").format(job_id=job.job_id, what=what, pipe=job.pipe, earliest_permitted=fmt_datetime(plan.earliest_permitted)), icon=":material/event_busy:")
         return
     box = st.warning if (plan.emergency is not None and plan.emergency.required) \
         else st.success
-    box(f"**{job.job_id}: {what} on pipe {job.pipe}, valves closed "
-        f"{best['start']:%Y-%m-%d %H:%M} → {best['end']:%Y-%m-%d %H:%M}**",
+    box(_("**{job}: {what} on pipe {pipe}, valves closed {start} → {end}**").format(
+        job=job.job_id, what=what, pipe=job.pipe, start=fmt_datetime(best["start"]),
+        end=fmt_datetime(best["end"])),
         icon=":material/event_available:")
 
 
@@ -124,11 +125,11 @@ def _window(plan) -> None:
         notice=plan.policy.notice_h, nights=nights))
     if permitted.empty:
         return
-    chart = pd.DataFrame({"customer-hours without water": permitted[
+    chart = pd.DataFrame({_("customer-hours without water"): permitted[
         "customer_hours_without_water"].to_numpy(dtype=float)},
-        index=pd.Index(permitted.index, name="start"))
-    st.bar_chart(chart, x_label="start of the shutdown (local time)",
-                 y_label="customer-hours without water", height=240)
+        index=pd.Index(permitted.index, name=_("start")))
+    st.bar_chart(chart, x_label=_("start of the shutdown (local time)"),
+                 y_label=_("customer-hours without water"), height=240)
     shown = ["end", "customer_hours_without_water", "customer_hours_below_min",
              "demand_not_served_m3", "rank"]
     st.dataframe(permitted.sort_values("rank")[shown].head(10), width="stretch",
@@ -217,9 +218,9 @@ def show(opened, plan) -> None:
     _window(plan)
     hourly = plan.impact.hourly
     st.line_chart(hourly[["customers_without_water", "customers_below_min"]].rename(
-        columns={"customers_without_water": "without water (accounts)",
-                 "customers_below_min": "below minimum (accounts)"}),
-        x_label="hour (local time)", y_label="customers (accounts)", height=220)
+        columns={"customers_without_water": _("without water (accounts)"),
+                 "customers_below_min": _("below minimum (accounts)")}),
+        x_label=_("hour (local time)"), y_label=_("customers (accounts)"), height=220)
     st.caption(_("By hour of the window, with the shutdown: the most accounts at any time in "
                "the hour, including any without water or below the minimum anyway."))
     _notice(plan)

@@ -79,7 +79,7 @@ def _on_load(study: Study) -> None:
     state["sd_files"] = {key: str(study.resolve(study.body[key]).resolve())
                          for key in ("valves", "customers") if key in study.body}
     state["sd_body"] = study.body
-    state["sd_name"] = study.name or "Shutdown jobs"
+    state["sd_name"] = study.name or _("Shutdown jobs")
     state["sd_ver"] = state.get("sd_ver", 0) + 1
     state.pop("sd_run", None)
 
@@ -104,8 +104,10 @@ def _inputs(key: tuple, files_json: str, _opened):
 def _label(body: dict, section: str, index: int) -> str:
     item = body[section][index]
     if section == "jobs":
-        return f"{item['job_id']}: works on {item['pipe']} ({item['duration_h']:g} h)"
-    return f"{item['job_id']}: burst on {item['pipe']} at {item['time']}"
+        return _("{job}: works on {pipe} ({hours:g} h)").format(
+            job=item["job_id"], pipe=item["pipe"], hours=item["duration_h"])
+    return _("{job}: burst on {pipe} at {time}").format(job=item["job_id"], pipe=item["pipe"],
+                                                        time=item["time"])
 
 
 def _planning(opened, source, study: Study, ver: int) -> None:
@@ -117,7 +119,7 @@ def _planning(opened, source, study: Study, ver: int) -> None:
     except ScenarioFileError as exc:
         st.error(_("Not planned: {exc}").format(exc=exc), icon=":material/error:")
         return
-    st.caption(_("Valve layer: {v0} ({v1} valves); customers: {v2}.").format(v0=inputs.valves_file or 'SYNTHETIC N-1 placement (no valve file)', v1=len(inputs.valves), v2=inputs.customers_file or 'estimated from demand (0.5 m³ per account a day)'))
+    st.caption(_("Valve layer: {v0} ({v1} valves); customers: {v2}.").format(v0=inputs.valves_file or _('SYNTHETIC N-1 placement (no valve file)'), v1=len(inputs.valves), v2=inputs.customers_file or _('estimated from demand (0.5 m³ per account a day)')))
     items = study_items(body)
     pick = st.selectbox(_("Job or burst to plan"), range(len(items)), key=f"sd_pick_{ver}",
                         format_func=lambda i: _label(body, *items[i]))
@@ -137,7 +139,8 @@ def _planning(opened, source, study: Study, ver: int) -> None:
         progress.empty()
         st.error(_("Not planned: {exc}").format(exc=exc), icon=":material/error:")
         return
-    progress.progress(1.0, text=f"Planned {plan.job.job_id} (study time {run[4]}).")
+    progress.progress(1.0, text=_("Planned {job} (study time {time}).").format(job=plan.job.job_id,
+                                                                        time=run[4]))
     if run[1:4] != (body_json, section, index):
         st.caption(_("The inputs changed since this plan: press Plan to update."))
     shutdown_results.show(opened, plan)
@@ -210,7 +213,7 @@ def page() -> None:
                                      height_px=420), height=420)
     st.caption(_("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links."))
 
-    state.setdefault("sd_name", "Shutdown jobs")
+    state.setdefault("sd_name", _("Shutdown jobs"))
     st.text_input(_("Study name"), key="sd_name")
 
     source = current_source()

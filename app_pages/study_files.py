@@ -45,25 +45,26 @@ def _apply(key: str, read: Callable[[], Study], on_load: Callable[[Study], None]
         on_load(study)
     except LOAD_ERRORS as exc:
         # a file the study names (network, registry) is at fault: say which study named it
-        where = (f"{study.source} names a bad file: " if study is not None and study.source
+        where = (_("{source} names a bad file: ").format(source=study.source) if study is not None and study.source
                  and study.source not in str(exc) else "")
-        _message(key, "error", f"Not loaded, nothing changed. {where}{exc}")
+        _message(key, "error", _("Not loaded, nothing changed. ") + f"{where}{exc}")
     else:
-        _message(key, "success", f"Loaded {study.name or study.source!s} ({study.source}).")
+        _message(key, "success", _("Loaded {name} ({source}).").format(
+            name=study.name or study.source, source=study.source))
 
 
 def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
-    path = st.session_state.get(_("{key}_choice").format(key=key))
+    path = st.session_state.get(f"{key}_choice")
     if not path:
-        _message(key, "error", "Choose a study file first.")
+        _message(key, "error", _("Choose a study file first."))
         return
     _apply(key, lambda: load_study(path, kind), on_load)
 
 
 def _load_upload(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
-    upload = st.session_state.get(_("{key}_upload").format(key=key))
+    upload = st.session_state.get(f"{key}_upload")
     if upload is None:
-        _message(key, "error", "Choose a file to upload first.")
+        _message(key, "error", _("Choose a file to upload first."))
         return
     _apply(key, lambda: parse_uploaded_study(upload.name, upload.getvalue(), kind), on_load)
 
@@ -128,7 +129,7 @@ def study_box(
                 for file_name, data in (companions(study) if companions else {}).items():
                     atomic_write_bytes(target.parent / file_name, data)
                 write_study(study, target)
-                _message(key, "success", f"Saved {target}.")
+                _message(key, "success", _("Saved {target}.").format(target=target))
         with right:
             st.selectbox(_("Saved and example studies"), _choices(kind), key=f"{key}_choice",
                          format_func=lambda p: _short(Path(p)), index=None,
@@ -139,7 +140,7 @@ def study_box(
                              type=["yaml", "yml"], key=f"{key}_upload")
             st.button(_("Load the upload"), key=f"{key}_load_upload", on_click=_load_upload,
                       args=(kind, key, on_load), icon=":material/upload_file:")
-        level, text = st.session_state.get(_("{key}_msg").format(key=key), (None, None))
+        level, text = st.session_state.get(f"{key}_msg", (None, None))
         if level == "error":
             st.error(text, icon=":material/error:")
         elif level == "success":

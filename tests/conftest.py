@@ -6,3 +6,9 @@ EPANET 2.3 (reference for leakage) and EPANET 2.2 (through WNTR) work in one pro
 """
 
 import epanet.toolkit  # noqa: F401  (load order matters, see above)
+
+import os  # noqa: E402
+
+# The app's default language is Simplified Chinese; the page tests that read English text
+# ask for English (tests/test_i18n_*.py and the browser test switch languages themselves).
+os.environ.setdefault("PLANNER_LANGUAGE", "en")
