@@ -64,7 +64,7 @@ def extract_msgids(files: Iterable[Path]) -> dict[str, list[str]]:
 ALLOWED_LITERALS = frozenset((
     "lang",                      # st.query_params.get("lang"): a URL parameter name
     "语言 / Language",            # the switch's own label, bilingual on purpose
-    '<div class="map-legend" style="font-size:0.85rem"><b>',  # legend HTML around _() text
+    '<div class="map-legend" style="font-size:0.85rem"><b>', "</div>",  # legend HTML
 ))
 """Literals in ``st.*`` calls of the pages that are not text for a person to read."""
 _WORD = re.compile(r"[A-Za-z]{3,}")
@@ -115,6 +115,8 @@ def _is_st(func: ast.expr) -> bool:
     if isinstance(func, ast.Attribute) and func.attr in WIDGETS:
         return True
     while isinstance(func, ast.Attribute):
+        if func.attr in ("session_state", "query_params"):
+            return False  # keys, not text
         func = func.value
         if isinstance(func, ast.Name) and func.id == "st":
             return True

@@ -8,8 +8,8 @@ application layer uses: :func:`new_figure` and :func:`finish_map`.
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure

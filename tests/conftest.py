@@ -5,9 +5,9 @@ library has the same name: whichever loads first wins. Import owa-epanet first s
 EPANET 2.3 (reference for leakage) and EPANET 2.2 (through WNTR) work in one process.
 """
 
-import epanet.toolkit  # noqa: F401  (load order matters, see above)
-
 import os  # noqa: E402
+
+import epanet.toolkit  # noqa: F401  (load order matters, see above)
 
 # The app's default language is Simplified Chinese; the page tests that read English text
 # ask for English (tests/test_i18n_*.py and the browser test switch languages themselves).
