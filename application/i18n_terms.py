@@ -23,6 +23,8 @@ VALUE_WORDS = (
     N_("on track"), N_("at risk"),
     # scenarios of the capacity map
     N_("baseline"), N_("what-if"),
+    # service tracks (planning.connections.policy)
+    N_("connection on application"), N_("standard"), N_("11000"), N_("350"),
     # customer classes
     N_("residential"), N_("commercial"), N_("industrial"), N_("public"),
 )
