@@ -136,6 +136,19 @@ def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
                        mime="text/csv", key=key, icon=":material/download:")
 
 
+def document_buttons(write, stem: str, *, key: str) -> None:
+    """Download buttons for a document in each language (``write(lang) -> str``).
+
+    The Chinese file is named with 中文 in it, the English one with "en"; both UTF-8 text.
+    """
+    cols = st.columns(len(LANGUAGES))
+    for col, lang in zip(cols, LANGUAGES):
+        col.download_button(_("Download ({language})").format(language=LANGUAGE_NAMES[lang]),
+                            write(lang).encode("utf-8"), file_name=f"{stem}_{lang}.txt",
+                            mime="text/plain", key=f"{key}_{lang}",
+                            icon=":material/description:")
+
+
 LANGUAGE_KEY = "language"
 """Session-state key of the interface language (a code of ``application.i18n.LANGUAGES``)."""
 

@@ -25,6 +25,7 @@ from app_pages.common import (
     csv_button,
     current_network,
     current_source,
+    document_buttons,
     geopackage_bytes,
     network_keys,
     source_of_study,
@@ -54,6 +55,7 @@ from application.connection_study import (
     pressure_change_layer,
     spare_capacity_layer,
 )
+from application.documents import connection_reply
 from application.i18n import N_, _
 
 state = st.session_state
@@ -223,7 +225,9 @@ def _results(opened, a) -> None:
     for line in a.conditions:
         st.markdown(_("- :orange[**Condition:**] {line}").format(line=line))
     st.markdown(_("**Reply to the applicant** (copy with the icon at the top right)"))
-    st.code(a.reply_text, language=None, wrap_lines=True)
+    st.code(connection_reply(a), language=None, wrap_lines=True)
+    document_buttons(lambda lang: connection_reply(a, lang=lang),
+                     f"{app.application_id}_reply", key="con_reply_doc")
     with st.expander(_("Track, cost and deadlines")):
         st.markdown(_("Track **{track}**, {steps} step(s); cost: {cost_text}").format(track=a.terms.track, steps=a.terms.steps, cost_text=a.terms.cost_text))
         st.dataframe(a.terms.deadlines, hide_index=True, width="stretch")

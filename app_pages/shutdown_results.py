@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import maps
-from app_pages.common import csv_button, geopackage_bytes, web_geometry
+from app_pages.common import csv_button, document_buttons, geopackage_bytes, web_geometry
+from application.documents import emergency_supply_plan, shutdown_notice
 from application.i18n import _, fmt_datetime
 from application.shutdown_study import (
     STATUS_CODES,
@@ -152,11 +153,21 @@ def _notice(plan) -> None:
     st.dataframe(notice, width="stretch", height=220, hide_index=True)
     csv_button(_("Notice list (CSV)"), notice, _("{v0}_notice.csv").format(v0=safe_name(plan.job.job_id)),
                key="sd_notice_csv")
+    if plan.best_window is not None and plan.impact is not None:
+        with st.expander(_("The notice as posted"), expanded=False):
+            st.code(shutdown_notice(plan), language=None, wrap_lines=True)
+            document_buttons(lambda lang: shutdown_notice(plan, lang=lang),
+                             f"{safe_name(plan.job.job_id)}_notice", key="sd_notice_doc")
 
 
 def _emergency(plan) -> None:
     st.subheader(_("Emergency water supply"))
     e = plan.emergency
+    if e is not None and e.required:
+        with st.expander(_("Emergency water supply plan (document)"), expanded=False):
+            st.code(emergency_supply_plan(plan), language=None, wrap_lines=True)
+            document_buttons(lambda lang: emergency_supply_plan(plan, lang=lang),
+                             f"{safe_name(plan.job.job_id)}_emergency_plan", key="sd_plan_doc")
     if e is None or not e.required:
         st.caption(_("Not required: {reason} (§14: required beyond {after:g} h).").format(
             reason=e.reason if e is not None else _("no permitted start"),
