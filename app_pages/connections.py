@@ -133,6 +133,10 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
         _("Customer class"), classes, format_func=_, index=classes.index(item.get("customer_class", "commercial")),
         key="con_class" + k, help=_("Sets the daily pattern; commercial and industrial are "
         "business users ('350' service)"))
+    clicked = state.get("con_clicked")  # (suffix, junction) placed by a click on the map
+    if clicked and clicked[0] == suffix:
+        item = {**item, "node": clicked[1], "x_m": None, "y_m": None}
+        k = f"{k}_c{state.get('con_clicks', 0)}"  # fresh widgets showing the clicked junction
     c1, c2, c3 = st.columns(3)
     by_xy = c1.radio(_("Location"), [N_("Junction"), N_("Map position (x, y)")], format_func=_,
                      index=1 if item.get("x_m") is not None else 0, key="con_where" + k,
@@ -207,6 +211,24 @@ def _customer_nodes(opened, assessment):
     return pd.concat([nodes, extra]), links, name
 
 
+def _placing_map(item: dict, suffix: str) -> None:
+    """The network map: a click on a junction places the application there."""
+    def place() -> None:
+        node = maps.picked(state.get("con_place_map"), "nodes")
+        if node is not None:
+            state["con_clicked"] = (suffix, node)
+            state["con_clicks"] = state.get("con_clicks", 0) + 1
+
+    nodes, links, _attrs = web_geometry()
+    marked = [item["node"]] if item.get("node") else []
+    with st.expander(_("Place on the map (click a junction)"), expanded=True):
+        st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_nodes=marked,
+                                         height_px=380),
+                        height=380, on_select=place, selection_mode="single-object",
+                        key="con_place_map")
+        st.caption(_("Red: where the application is now. A click on a junction moves it there."))
+
+
 def _results(opened, a) -> None:
     app = a.application
     VERDICT_BOX[a.verdict](f"**{app.application_id}: {_(a.verdict)}**",
@@ -260,8 +282,10 @@ def _results(opened, a) -> None:
     change = a.node_table["change_m"].copy()
     change[customer] = change.get(a.customer_node, float("nan"))
     scale = maps.change_scale()
+    affected = [customer, *affected_neighbours(a).index.astype(str)[:50]]
     st.pydeck_chart(maps.network_map(nodes, links, change, scale, highlight_nodes=[customer],
-                                     tooltip_value="change (m)", height_px=460), height=460)
+                                     tooltip_value=_("change (m)"), height_px=460,
+                                     focus_nodes=affected), height=460)
     maps.legend(scale)
     st.caption(_("Red: the customer. Rises (blue) mean pumps or valves switched at other times "
                "in the run with the connection (tank-level controls), not that it adds "
@@ -296,7 +320,7 @@ def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) ->
         table = _capacity(key, ledger_path, revision, policy_json, opened)
     nodes, links, _attrs = web_geometry()
     values = table["spare_capacity_l_s"]
-    scale = maps.sequential_scale(values, "Spare capacity at the peak hour (L/s)", "L/s")
+    scale = maps.sequential_scale(values, _("Spare capacity at the peak hour (L/s)"), "L/s")
     st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value="L/s",
                                      height_px=420), height=420)
     maps.legend(scale)
@@ -348,6 +372,7 @@ def page() -> None:
     st.subheader(_("Application"))
     item, policy = _form(apps[pick], body.get("policy", {}), junctions, opened.placement.crs,
                          f"{ver}_{pick}")
+    _placing_map(item, f"{ver}_{pick}")
     body_now = {"applications": [*apps[:pick], item, *apps[pick + 1:]], "policy": policy}
 
     state.setdefault("con_name", _("Applications"))

@@ -12,6 +12,7 @@ without internet access and needs no Mapbox or Carto key. Geometry is in EPSG:43
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,8 +139,14 @@ def network_map(
     highlight_nodes: list[str] | None = None,
     tooltip_value: str = "",
     height_px: int = 500,
+    focus_nodes: list[str] | None = None,
 ) -> pdk.Deck:
     """A deck with links as grey paths and nodes coloured by ``values``.
+
+    The node layer has the id ``"nodes"`` and the link layer ``"links"``: a click on the
+    chart (``st.pydeck_chart(..., on_select=..., selection_mode="single-object")``) names
+    the element through :func:`picked`. ``focus_nodes`` zooms the view to those nodes (what
+    a result affects) instead of the whole network.
 
     Parameters
     ----------
@@ -197,9 +204,9 @@ def network_map(
     link_data["width"] = [6 if n in marked else 2 for n in link_data["name"]]
     link_data["value"] = ""
     layers = [
-        pdk.Layer("PathLayer", link_data, get_path="path", get_color="colour",
+        pdk.Layer("PathLayer", link_data, id="links", get_path="path", get_color="colour",
                   get_width="width", width_units=_PIXELS, pickable=True),
-        pdk.Layer("ScatterplotLayer", node_data, get_position=["lon", "lat"],
+        pdk.Layer("ScatterplotLayer", node_data, id="nodes", get_position=["lon", "lat"],
                   get_fill_color="colour", get_radius="radius", radius_units=_PIXELS,
                   stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=0.5,
                   pickable=True),
@@ -207,8 +214,38 @@ def network_map(
     label = f"<br/>{tooltip_value}: {{value}}" if tooltip_value else ""
     # map_provider=None and no map_style: Streamlit then draws no basemap (map_style=None
     # would make it fetch a Carto style from the internet).
-    return pdk.Deck(layers=layers, initial_view_state=_view(nodes, height_px), map_provider=None,
+    focus = nodes.loc[nodes.index.astype(str).isin([str(n) for n in focus_nodes])] \
+        if focus_nodes else nodes
+    view = _view(focus if len(focus) else nodes, height_px)
+    basemap = basemap_layer()
+    return pdk.Deck(layers=([basemap] if basemap is not None else []) + layers,
+                    initial_view_state=view, map_provider=None,
                     tooltip={"html": "<b>{name}</b> ({type})" + label})
+
+
+BASEMAP_ENV = "PLANNER_BASEMAP_URL"
+"""Setting (environment variable) with an XYZ raster tile URL for a basemap, e.g.
+``https://tile.example.org/{z}/{x}/{y}.png``. Unset by default: no basemap, no internet."""
+
+
+def basemap_layer() -> pdk.Layer | None:
+    """A raster tile layer from :data:`BASEMAP_ENV`, or None when the setting is empty."""
+    url = os.environ.get(BASEMAP_ENV, "").strip()
+    if not url:
+        return None
+    return pdk.Layer("TileLayer", data=url, id="basemap", min_zoom=0, max_zoom=19,
+                     tile_size=256, pickable=False)
+
+
+def picked(event, layer: str) -> str | None:
+    """Name of the element clicked in ``layer`` (``"nodes"`` or ``"links"``) of a map's
+    selection event (the value ``st.pydeck_chart`` returns or stores under its key)."""
+    try:
+        objects = event["selection"]["objects"]
+    except (KeyError, TypeError):
+        return None
+    hits = objects.get(layer) or []
+    return str(hits[0]["name"]) if hits and "name" in hits[0] else None
 
 
 def legend(scale: ColourScale, *, no_value: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import maps
@@ -34,7 +35,7 @@ from application import (
     pressure_map_layer,
     study_file_name,
 )
-from application.i18n import N_, _
+from application.i18n import N_, _, fmt_pressure
 
 state = st.session_state
 
@@ -138,12 +139,31 @@ def _map(result) -> None:
     elif colour == "Hours below service pressure (h)":
         values = result.nodes["hours_below_service"]
         scale = maps.hours_scale()
-    st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value=_(colour),
-                                     height_px=520), height=520)
+    event = st.pydeck_chart(maps.network_map(nodes, links, values, scale,
+                                             tooltip_value=_(colour), height_px=520),
+                            height=520, on_select="rerun", selection_mode="single-object",
+                            key="net_map")
     if scale is not None:
         maps.legend(scale)
     else:
         st.caption(_("Blue: junctions (small), tanks and reservoirs (large); grey: links."))
+    _inspect(maps.picked(event, "nodes"), attrs, result)
+
+
+def _inspect(node: str | None, attrs, result) -> None:
+    """What the planner clicked on the map: the node's data and, after a run, its pressures."""
+    if node is None:
+        st.caption(_("Click a node on the map to inspect it."))
+        return
+    row = {_("node"): node, _("Node type"): _(str(attrs.at[node, "node_type"])),
+           _("Elevation (m)"): attrs.at[node, "elevation_m"],
+           _("Base demand (L/s)"): attrs.at[node, "base_demand_l_per_s"]}
+    if result is not None and node in result.nodes.index:
+        low = float(result.nodes.at[node, "min_pressure_m"])
+        row[_("Minimum pressure over the run")] = fmt_pressure(low)
+        row[_("Hours below service pressure (h)")] = result.nodes.at[node, "hours_below_service"]
+    st.markdown(_("**Node {node}**").format(node=node))
+    st.dataframe(pd.Series(row, name=node).astype(str).to_frame(_("value")), width="stretch")
 
 
 def _results(opened, result) -> None:

@@ -99,9 +99,10 @@ def _customers(opened, plan) -> None:
     layer = affected_layer(opened, plan)
     nodes, links, _attrs = web_geometry()
     scale = status_scale()
+    hit = layer.index[layer["status_code"] > 0].astype(str).tolist()  # what the shutdown affects
     st.pydeck_chart(maps.network_map(nodes, links, layer["status_code"], scale,
                                      highlight_links=list(plan.isolation.links),
-                                     height_px=460), height=460)
+                                     height_px=460, focus_nodes=hit), height=460)
     maps.legend(scale)
     counts = layer["status"].value_counts()
     st.caption(_("Red, thick: drained pipes. Nodes: ") + ", ".join(

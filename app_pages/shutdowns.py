@@ -110,6 +110,32 @@ def _label(body: dict, section: str, index: int) -> str:
                                                         time=item["time"])
 
 
+def _picked_pipe(pipe: str | None, body: dict, job_rows: list, burst_rows: list, policy: dict,
+                 now: str) -> None:
+    """A pipe clicked on the map: add a planned job or a burst on it to the tables."""
+    if pipe is None:
+        return
+    cols = st.columns([2, 1, 1])
+    cols[0].markdown(_("**Pipe {pipe}** picked on the map.").format(pipe=pipe))
+    n = len(job_rows) + len(burst_rows) + 1
+    if cols[1].button(_("Plan works on it"), key="sd_add_job", icon=":material/construction:"):
+        job = {"job_id": f"W-{n:03d}", "pipe": pipe, "duration_h": 6.0,
+               "description": _("works on water main {pipe}").format(pipe=pipe),
+               "not_before": None, "inoperable_valves": []}
+        _replace_tables(body, [*job_rows, job], burst_rows, policy, now)
+    if cols[2].button(_("Plan a burst on it"), key="sd_add_burst", icon=":material/water_damage:"):
+        burst = {"job_id": f"B-{n:03d}", "pipe": pipe, "time": now or None, "repair_h": 8.0,
+                 "description": _("repair of a burst on water main {pipe}").format(pipe=pipe),
+                 "inoperable_valves": []}
+        _replace_tables(body, job_rows, [*burst_rows, burst], policy, now)
+
+
+def _replace_tables(body: dict, jobs: list, bursts: list, policy: dict, now: str) -> None:
+    state["sd_body"] = {**body, "jobs": jobs, "bursts": bursts, "policy": policy, "now": now}
+    state["sd_ver"] = state.get("sd_ver", 0) + 1  # new table widgets show the new rows
+    st.rerun()
+
+
 def _planning(opened, source, study: Study, ver: int) -> None:
     """Pick a job or burst of the study, plan it (cached) and show the plan."""
     body = study.body
@@ -209,9 +235,13 @@ def page() -> None:
     if unknown:
         st.warning(_("Not links of this network: ") + ", ".join(unknown[:20]))
     nodes, links, _attrs = web_geometry()
-    st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
-                                     height_px=420), height=420)
-    st.caption(_("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links."))
+    event = st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
+                                             height_px=420),
+                            height=420, on_select="rerun", selection_mode="single-object",
+                            key="sd_pick_map")
+    st.caption(_("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links. "
+                 "Click a pipe to plan a shutdown of it."))
+    _picked_pipe(maps.picked(event, "links"), body, job_rows, burst_rows, policy, now)
 
     state.setdefault("sd_name", _("Shutdown jobs"))
     st.text_input(_("Study name"), key="sd_name")

@@ -25,6 +25,8 @@ VALUE_WORDS = (
     N_("baseline"), N_("what-if"),
     # service tracks (planning.connections.policy)
     N_("connection on application"), N_("standard"), N_("11000"), N_("350"),
+    # node types (WNTR)
+    N_("Junction"), N_("Tank"), N_("Reservoir"),
     # customer classes
     N_("residential"), N_("commercial"), N_("industrial"), N_("public"),
 )
