@@ -136,7 +136,8 @@ def _literal_parts(arg: ast.expr) -> list[str]:
 
 
 def update_catalogs(msgids: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Add missing msgids to every catalog (English: itself); return untranslated per language."""
+    """Add missing msgids to every catalog (English: itself), drop the ones the code no longer
+    has; return the untranslated msgids per language."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
@@ -155,6 +156,9 @@ def update_catalogs(msgids: dict[str, list[str]]) -> dict[str, list[str]]:
                 catalog.add(msgid, msgid if lang == "en" else "", locations=locations)
             else:
                 entry.locations = locations
+        for entry in list(catalog):  # drop what the code no longer says
+            if entry.id and entry.id not in msgids:
+                catalog.delete(entry.id)
         missing[lang] = [m for m in msgids if not (catalog.get(m) and catalog.get(m).string)]
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:

@@ -233,8 +233,8 @@ def step_connections(ui: UI) -> None:
     box = ui.page.locator("[data-testid='stAlertContainer']").filter(has_text="A-NEW: ").first
     assert f"A-NEW: {expected.verdict}" in [line.strip() for line in
                                             box.inner_text().splitlines()]
-    ui.text(f"Lowest pressure at the customer over 24 h: "
-            f"{expected.customer_min_pressure_m:.1f} m")
+    ui.text(f"Lowest pressure at the customer: {expected.customer_min_pressure_m / 100:.2f} MPa "
+            f"({expected.customer_min_pressure_m:.1f} m)")
     ui.text("Change of the lowest daily pressure (m)")
     ui.no_exception()
     ui.shot("connections")
@@ -262,7 +262,8 @@ def step_shutdowns(ui: UI) -> None:
     summary = expected.impact.summary
     assert ui.metric("Customers without water") == f"{summary['customers_without_water']:,}"
     assert ui.metric("Valves to close") == str(len(expected.valves_to_close))
-    ui.text(f"valves closed {expected.best_window['start']:%Y-%m-%d %H:%M}")
+    start = expected.best_window["start"]
+    ui.text(f"valves closed {start.day} {start:%B %Y %H:%M}")
     ui.text("Supply during the shutdown")  # the map's legend
     ui.no_exception()
     ui.shot("shutdowns")

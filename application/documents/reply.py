@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from application.documents.wording import reword
+from application.documents.wording import ordinal, reword
 from application.i18n import N_, _, current_language, fmt_date, fmt_pressure, use_language
 
 _HEADS = {
@@ -55,28 +55,28 @@ def _reply(a, issued_on, utility) -> str:
                                                  dn=app.meter_dn, storeys=app.storeys),
         _(_HEADS[a.verdict]),
         "",
-        _("1. Proposed connection: {where}.").format(where=_where(a)),
-        _("2. Lowest pressure at the customer: {p} (service head required: {req}, GB 50013)."
-          ).format(p=fmt_pressure(a.customer_min_pressure_m), req=fmt_pressure(a.required_head_m)),
-        _("3. Effect on the network: {effect}").format(effect=_effect(a)),
+        _("{n} Proposed connection: {where}.").format(n=ordinal(1), where=_where(a)),
+        _("{n} Lowest pressure at the customer: {p} (service head required: {req}, GB 50013)."
+          ).format(n=ordinal(2), p=fmt_pressure(a.customer_min_pressure_m), req=fmt_pressure(a.required_head_m)),
+        _("{n} Effect on the network: {effect}").format(n=ordinal(3), effect=_effect(a)),
     ]
     n = 4
     if np.isfinite(a.spare_capacity_m3s):
-        lines.append(_("{n}. Spare capacity at junction {node} at the peak hour before this "
+        lines.append(_("{n} Spare capacity at junction {node} at the peak hour before this "
                        "connection: {spare:.1f} L/s; this connection takes {take:.2f} L/s.").format(
-            n=n, node=a.capacity_node, spare=a.spare_capacity_m3s * 1e3,
+            n=ordinal(n), node=a.capacity_node, spare=a.spare_capacity_m3s * 1e3,
             take=a.customer_peak_hour_m3s * 1e3 if np.isfinite(a.customer_peak_hour_m3s)
             else 0.0))
         n += 1
     for reason in a.reasons:
-        lines.append(_("{n}. Reason: {text}.").format(n=n, text=reword(reason)))
+        lines.append(_("{n} Reason: {text}.").format(n=ordinal(n), text=reword(reason)))
         n += 1
     for condition in a.conditions:
-        lines.append(_("{n}. Condition: {text}.").format(n=n, text=reword(condition)))
+        lines.append(_("{n} Condition: {text}.").format(n=ordinal(n), text=reword(condition)))
         n += 1
     t = a.terms
-    lines.append(_("{n}. Service track: {track}, {steps} step(s); cost: {cost}.").format(
-        n=n, track=_(t.track), steps=t.steps, cost=reword(t.cost_text)))
+    lines.append(_("{n} Service track: {track}, {steps} step(s); cost: {cost}.").format(
+        n=ordinal(n), track=_(t.track), steps=t.steps, cost=reword(t.cost_text)))
     for row in t.deadlines.itertuples():
         due = fmt_date(row.due_on) if row.due_on is not None else _("not set by policy")
         days = "" if np.isnan(row.working_days) else \

@@ -79,3 +79,18 @@ _WHY = (
 
 def _lookup(template: str) -> str:
     return _(template)
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def ordinal(n: int) -> str:
+    """The number of a document item: ``四、`` in Chinese, ``4.`` in English (1 <= n < 100)."""
+    from application.i18n import current_language
+
+    if current_language() != "zh_CN":
+        return f"{n}."
+    tens, ones = divmod(int(n), 10)
+    text = ("" if tens == 0 else ("十" if tens == 1 else _ZH_DIGITS[tens] + "十")) \
+        + ("" if ones == 0 and tens else _ZH_DIGITS[ones])
+    return text + "、"
