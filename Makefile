@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	$(PY) -c "from application.plots import ensure_static_font; ensure_static_font('static')"
 	$(PY) -m streamlit run app.py --server.headless true
 
 test: $(STAMP)

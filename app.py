@@ -4,11 +4,16 @@ Run with ``make run`` (``streamlit run app.py``). The pages are listed in
 ``app_pages.PAGES``; each is a small script that calls ``application`` and ``gis``.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages import PAGES
 from app_pages.common import apply_language, sidebar
 from application.i18n import _
+from application.plots import ensure_static_font
+
+ensure_static_font(Path(__file__).parent / "static")  # the interface's CJK font (config.toml)
 
 apply_language()  # before any text: the session's language (简体中文 by default)
 st.set_page_config(page_title=_("Kunming water planner"), page_icon=":material/water:",

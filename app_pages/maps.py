@@ -94,16 +94,34 @@ def change_scale(title: str | None = None) -> ColourScale:
 
 
 def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
-    """Equal-interval bins over the finite range of ``values`` (viridis)."""
+    """Up to ``bins`` bins at the quantiles of the finite ``values`` (viridis).
+
+    Quantile edges separate the values actually present: a skewed layer (most base demands
+    near zero, a few large) still spreads over every colour, where equal intervals would put
+    nearly all of it in the first bin. Edges are rounded to the labels' digits and merged
+    where equal, so no bin is empty of values and no two labels read the same.
+    """
     finite = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     if high <= low:
         high = low + 1.0
-    cuts = np.linspace(low, high, bins + 1)
-    edges = tuple(float(c) for c in cuts[1:-1])
     digits = 0 if high - low >= 20 else (1 if high - low >= 2 else 2)
+    distinct = np.unique(finite.to_numpy())
+    if len(distinct) <= bins:  # one bin per value present, split halfway between them
+        inner = (distinct[1:] + distinct[:-1]) / 2.0
+    else:  # edges on values present ("higher"): each bin holds at least its lower edge
+        inner = np.unique(np.quantile(distinct if len(finite) == 0 else finite,
+                                      np.linspace(0.0, 1.0, bins + 1)[1:-1], method="higher"))
+        inner = inner[inner > low]
+    cuts = np.r_[low, inner, high]
+    edges = tuple(float(c) for c in inner)
+    # the fewest digits (at least the range's) that keep every label's bounds apart
+    digits = next((d for d in range(digits, 5) if len(np.unique(np.round(cuts, d))) == len(cuts)),
+                  4)
+    n = len(cuts) - 1
+    colours = tuple(_SEQUENTIAL[int(i)] for i in np.round(np.linspace(0, len(_SEQUENTIAL) - 1, n)))
     labels = tuple(f"{a:,.{digits}f}–{b:,.{digits}f} {unit}" for a, b in zip(cuts[:-1], cuts[1:]))
-    return ColourScale(title, edges, _SEQUENTIAL[:bins], labels)
+    return ColourScale(title, edges, colours, labels)
 
 
 def _view(nodes: pd.DataFrame, height_px: int, width_px: int = 900) -> pdk.ViewState:
@@ -201,7 +219,7 @@ def network_map(
     marked = set(highlight_links or ())
     link_data["colour"] = [[215, 48, 39, 255] if n in marked else [110, 110, 110, 180]
                            for n in link_data["name"]]
-    link_data["width"] = [6 if n in marked else 2 for n in link_data["name"]]
+    link_data["width"] = [6 if n in marked else 3 for n in link_data["name"]]  # 3 px: clickable
     link_data["value"] = ""
     layers = [
         pdk.Layer("PathLayer", link_data, id="links", get_path="path", get_color="colour",

@@ -43,6 +43,28 @@ def register_cjk_font() -> str:
 register_cjk_font()
 
 
+def ensure_static_font(folder):
+    """Copy the CJK font into ``folder`` (the app's ``static/``) unless it is there already.
+
+    Streamlit serves ``static/`` when ``server.enableStaticServing`` is on; the theme in
+    ``.streamlit/config.toml`` loads the font from there, so the browser needs no system
+    font for Chinese. Returns the path of the copy.
+    """
+    import shutil
+    from pathlib import Path
+
+    from pylopdf_fonts_zh_cn import sans_path
+
+    source = Path(sans_path())
+    target = Path(folder) / source.name
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    return target
+
+
 def new_figure(figsize: tuple[float, float], label: str):
     """A figure with an Agg canvas (no pyplot) and its one axes: ``(fig, ax)``."""
     fig = Figure(figsize=figsize, label=label)

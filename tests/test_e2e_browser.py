@@ -67,6 +67,9 @@ def server(tmp_path_factory):
     """The app on http://127.0.0.1:<free port>, saving studies to a temp folder."""
     if MISSING:
         pytest.fail(f"end-to-end browser test cannot run in CI: {MISSING}")
+    from application.plots import ensure_static_font
+
+    ensure_static_font(REPO / "static")  # the interface's Chinese font, before the first page
     port = _free_port()
     folder = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "PLANNER_STUDIES_DIR": str(folder / "studies")}
@@ -292,12 +295,136 @@ def step_leakage(ui: UI) -> None:
     ui.shot("leakage")
 
 
+def step_pages_in_chinese_and_english(ui: UI) -> None:
+    """Every page opened in Simplified Chinese (``?lang=zh_CN``: the app's default language),
+    its title the catalog's; then the sidebar switch turns it into English. Screenshots
+    ``zh_<page>.png``."""
+    import re
+
+    from app_pages import PAGES
+    from application.i18n import _, use_language
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for spec in PAGES:
+        ui.open(f"{spec.url_path}?lang=zh_CN")
+        with use_language("zh_CN"):
+            title = _(spec.title)
+        ui.page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True) \
+            .first.wait_for(timeout=PAGE_TIMEOUT_MS)  # the navigation in Chinese
+        assert cjk.search(ui.page.locator("h1").first.inner_text()), spec.url_path
+        ui.no_exception()
+        ui.shot(f"zh_{spec.url_path}")
+    ui.page.locator("[data-testid='stSidebar']").get_by_text("English").click()
+    ui.idle()
+    ui.page.locator("[data-testid='stSidebarNav']").get_by_text(PAGES[-1].title, exact=True) \
+        .first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    assert not cjk.search(ui.page.locator("h1").first.inner_text())
+    ui.no_exception()
+
+
+def _map_xy(ui: UI, chart: int, lon: float, lat: float, view) -> tuple[float, float]:
+    """Where (lon, lat) is on the ``chart``-th deck.gl canvas of the page, in page pixels
+    (Web Mercator at the deck's initial view: centre of the canvas = the view's centre)."""
+    import math
+
+    box = ui.page.locator("[data-testid='stDeckGlJsonChart']").nth(chart) \
+        .locator("canvas").first.bounding_box()
+    size = 512.0 * 2.0 ** view.zoom
+
+    def world(lo: float, la: float) -> tuple[float, float]:
+        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+        return size * (lo + 180.0) / 360.0, size * (math.pi - y) / (2 * math.pi)
+
+    x0, y0 = world(view.longitude, view.latitude)
+    x, y = world(lon, lat)
+    return box["x"] + box["width"] / 2 + (x - x0), box["y"] + box["height"] / 2 + (y - y0)
+
+
+def _demo_web_layers():
+    from app_pages.common import open_source_network
+    from application.sources import demo_source
+    from gis import to_web
+    from gis.layers import link_geometry, node_geometry
+
+    opened = open_source_network(demo_source())
+    return (to_web(node_geometry(opened.net, opened.placement)),
+            to_web(link_geometry(opened.net, opened.placement)))
+
+
+def _lonely(points, min_gap_deg: float):
+    """Names of points whose nearest other point is at least ``min_gap_deg`` away."""
+    import numpy as np
+
+    xy = np.column_stack([points.geometry.x, points.geometry.y])
+    gap = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(gap, np.inf)
+    return list(points.index[gap.min(axis=1) >= min_gap_deg])
+
+
+def step_click_to_place_an_application(ui: UI) -> None:
+    """Connections page: a click on a junction of the placing map moves the application to
+    that junction (the form's junction box shows it)."""
+    from app_pages import maps
+
+    nodes, _links = _demo_web_layers()
+    ui.open("connections")
+    ui.text("Place on the map (click a junction)")
+    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
+    canvas.wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(1500)  # the WebGL draw
+    view = maps._view(nodes, 380)
+    junctions = nodes[nodes["node_type"] == "Junction"]
+    size = 512.0 * 2.0 ** view.zoom / 360.0  # pixels per degree of longitude
+    first = str(junctions.index[0])
+    target = next(n for n in _lonely(junctions, 14.0 / size) if str(n) != first)
+    x, y = _map_xy(ui, 0, float(nodes.at[target, "geometry"].x),
+                   float(nodes.at[target, "geometry"].y), view)
+    ui.page.mouse.click(x, y)
+    ui.idle()
+    box = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
+    box.get_by_text(str(target), exact=True).wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.no_exception()
+    ui.shot("connections_click_to_place")
+
+
+def step_click_to_pick_a_pipe(ui: UI) -> None:
+    """Shutdowns page: a click on a pipe of the map offers to plan works on it; accepting
+    puts a job on that pipe in the table."""
+    from app_pages import maps
+
+    nodes, links = _demo_web_layers()
+    ui.open("shutdowns")
+    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
+    canvas.wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(1500)
+    view = maps._view(nodes, 420)
+    pipes = links[(links["link_type"] == "Pipe") & (links.geometry.length > 0)]
+    mids = pipes.geometry.interpolate(0.5, normalized=True)
+    size = 512.0 * 2.0 ** view.zoom / 360.0
+    import geopandas as gpd
+    lonely = _lonely(gpd.GeoDataFrame(geometry=mids, index=pipes.index), 30.0 / size)
+    pipe = max(lonely, key=lambda p: pipes.at[p, "geometry"].length)
+    mid = mids[pipe]
+    x, y = _map_xy(ui, 0, float(mid.x), float(mid.y), view)
+    ui.page.mouse.click(x, y)
+    ui.idle()
+    ui.text(f"Pipe {pipe}")
+    ui.click("Plan works on it")
+    ui.idle()
+    ui.page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.no_exception()
+    ui.shot("shutdowns_click_to_pick")
+
+
 STEPS: list[Callable[[UI], None]] = [
     step_network,
     step_capacity,
     step_connections,
     step_shutdowns,
     step_leakage,
+    step_pages_in_chinese_and_english,
+    step_click_to_place_an_application,
+    step_click_to_pick_a_pipe,
 ]
 """The walk through the app, in order; each step gets a fresh tab (a fresh session)."""
 
