@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import NETWORK_ERRORS
+from app_pages.common import NETWORK_ERRORS, apply_language
 from application import (
     ScenarioFileError,
     Study,
@@ -54,6 +54,7 @@ def _apply(key: str, read: Callable[[], Study], on_load: Callable[[Study], None]
 
 
 def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
+    apply_language()  # a callback runs before app.py: its messages need the language too
     path = st.session_state.get(f"{key}_choice")
     if not path:
         _message(key, "error", _("Choose a study file first."))
@@ -62,6 +63,7 @@ def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> Non
 
 
 def _load_upload(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
+    apply_language()  # a callback runs before app.py: its messages need the language too
     upload = st.session_state.get(f"{key}_upload")
     if upload is None:
         _message(key, "error", _("Choose a file to upload first."))

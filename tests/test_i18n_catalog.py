@@ -115,8 +115,13 @@ def _check_switch():
         set_language("fr")
 
 
-def test_dates_and_pressures_as_the_documents_write_them():
-    set_language("zh_CN")
+@pytest.fixture
+def zh():
+    with use_language("zh_CN"):
+        yield
+
+
+def test_dates_and_pressures_as_the_documents_write_them(zh):
     assert fmt_date(dt.date(2025, 7, 1)) == "2025年7月1日"
     assert fmt_datetime(dt.datetime(2025, 7, 1, 8, 0)) == "2025年7月1日 08:00"
     assert fmt_pressure(28.0) == "0.28 MPa (28.0 m)"
