@@ -213,20 +213,19 @@ def _customer_nodes(opened, assessment):
 
 def _placing_map(item: dict, suffix: str) -> None:
     """The network map: a click on a junction places the application there."""
-    def place() -> None:
-        node = maps.picked(state.get("con_place_map"), "nodes")
-        if node is not None:
-            state["con_clicked"] = (suffix, node)
-            state["con_clicks"] = state.get("con_clicks", 0) + 1
-
     nodes, links, _attrs = web_geometry()
     marked = [item["node"]] if item.get("node") else []
     with st.expander(_("Place on the map (click a junction)"), expanded=True):
-        st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_nodes=marked,
-                                         height_px=380),
-                        height=380, on_select=place, selection_mode="single-object",
-                        key="con_place_map")
+        event = st.pydeck_chart(maps.network_map(nodes, links, None, None,
+                                                 highlight_nodes=marked, height_px=380),
+                                height=380, on_select="rerun", selection_mode="single-object",
+                                key="con_place_map")
         st.caption(_("Red: where the application is now. A click on a junction moves it there."))
+    node = maps.picked(event, "nodes")
+    if node is not None and (suffix, node) != state.get("con_clicked") and node != item.get("node"):
+        state["con_clicked"] = (suffix, node)  # _form shows it from the next run on
+        state["con_clicks"] = state.get("con_clicks", 0) + 1
+        st.rerun()
 
 
 def _results(opened, a) -> None:

@@ -400,10 +400,7 @@ def step_click_to_pick_a_pipe(ui: UI) -> None:
     view = maps._view(nodes, 420)
     pipes = links[(links["link_type"] == "Pipe") & (links.geometry.length > 0)]
     mids = pipes.geometry.interpolate(0.5, normalized=True)
-    size = 512.0 * 2.0 ** view.zoom / 360.0
-    import geopandas as gpd
-    lonely = _lonely(gpd.GeoDataFrame(geometry=mids, index=pipes.index), 30.0 / size)
-    pipe = max(lonely, key=lambda p: pipes.at[p, "geometry"].length)
+    pipe = pipes.geometry.length.idxmax()  # the longest pipe: its middle is open ground
     mid = mids[pipe]
     x, y = _map_xy(ui, 0, float(mid.x), float(mid.y), view)
     ui.page.mouse.click(x, y)
