@@ -222,7 +222,7 @@ def _placing_map(item: dict, suffix: str) -> None:
                                 key="con_place_map")
         st.caption(_("Red: where the application is now. A click on a junction moves it there."))
     node = maps.picked(event, "nodes")
-    if node is not None and (suffix, node) != state.get("con_clicked") and node != item.get("node"):
+    if node is not None and node in set(nodes.index[nodes["node_type"] == "Junction"]) and (suffix, node) != state.get("con_clicked") and node != item.get("node"):
         state["con_clicked"] = (suffix, node)  # _form shows it from the next run on
         state["con_clicks"] = state.get("con_clicks", 0) + 1
         st.rerun()

@@ -322,67 +322,66 @@ def step_pages_in_chinese_and_english(ui: UI) -> None:
     ui.no_exception()
 
 
-def _map_xy(ui: UI, chart: int, lon: float, lat: float, view) -> tuple[float, float]:
-    """Where (lon, lat) is on the ``chart``-th deck.gl canvas of the page, in page pixels
-    (Web Mercator at the deck's initial view: centre of the canvas = the view's centre)."""
-    import math
+def _map_pixel(ui: UI, kind: str) -> tuple[float, float]:
+    """A page point on the first deck.gl map that shows a junction (``kind="junction"``: the
+    middle of a small dark-blue dot) or a plain pipe (``"pipe"``: a grey line pixel away
+    from every dot), found in a screenshot of the canvas (what the planner sees)."""
+    import io
 
-    box = ui.page.locator("[data-testid='stDeckGlJsonChart']").nth(chart) \
-        .locator("canvas").first.bounding_box()
-    size = 512.0 * 2.0 ** view.zoom
-
-    def world(lo: float, la: float) -> tuple[float, float]:
-        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
-        return size * (lo + 180.0) / 360.0, size * (math.pi - y) / (2 * math.pi)
-
-    x0, y0 = world(view.longitude, view.latitude)
-    x, y = world(lon, lat)
-    return box["x"] + box["width"] / 2 + (x - x0), box["y"] + box["height"] / 2 + (y - y0)
-
-
-def _demo_web_layers():
-    from app_pages.common import open_source_network
-    from application.sources import demo_source
-    from gis import to_web
-    from gis.layers import link_geometry, node_geometry
-
-    opened = open_source_network(demo_source())
-    return (to_web(node_geometry(opened.net, opened.placement)),
-            to_web(link_geometry(opened.net, opened.placement)))
-
-
-def _lonely(points, min_gap_deg: float):
-    """Names of points whose nearest other point is at least ``min_gap_deg`` away."""
     import numpy as np
+    from PIL import Image
 
-    xy = np.column_stack([points.geometry.x, points.geometry.y])
-    gap = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    np.fill_diagonal(gap, np.inf)
-    return list(points.index[gap.min(axis=1) >= min_gap_deg])
+    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
+    box = canvas.bounding_box()
+    rgb = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    scale = rgb.shape[1] / box["width"]  # device pixels per page pixel
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    blue = (b - r > 50) & (r < 120)
+    grey = (abs(r - g) < 12) & (abs(g - b) < 12) & (r > 90) & (r < 200)
+
+    def window(mask: np.ndarray, half: int) -> np.ndarray:
+        """True where the (2 half + 1)^2 square around a pixel is all ``mask``."""
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        full = sliding_window_view(np.pad(mask, half), (2 * half + 1, 2 * half + 1))
+        return full.all(axis=(-1, -2))
+
+    def near(mask: np.ndarray, half: int) -> np.ndarray:
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        full = sliding_window_view(np.pad(mask, half), (2 * half + 1, 2 * half + 1))
+        return full.any(axis=(-1, -2))
+
+    if kind == "junction":  # inside a dot of radius ~4 px, not a large tank/reservoir dot
+        hits = window(blue, 1) & ~window(blue, 5)
+    else:
+        hits = grey & ~near(blue, 8)
+    ys, xs = np.nonzero(hits)
+    assert len(xs), f"no {kind} found on the map"
+    k = len(xs) // 2
+    return box["x"] + xs[k] / scale, box["y"] + ys[k] / scale
 
 
 def step_click_to_place_an_application(ui: UI) -> None:
     """Connections page: a click on a junction of the placing map moves the application to
-    that junction (the form's junction box shows it)."""
-    from app_pages import maps
-
-    nodes, _links = _demo_web_layers()
+    that junction (the form's junction box changes to it)."""
     ui.open("connections")
     ui.text("Place on the map (click a junction)")
-    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
-    canvas.wait_for(timeout=PAGE_TIMEOUT_MS)
-    ui.page.wait_for_timeout(1500)  # the WebGL draw
-    view = maps._view(nodes, 380)
-    junctions = nodes[nodes["node_type"] == "Junction"]
-    size = 512.0 * 2.0 ** view.zoom / 360.0  # pixels per degree of longitude
-    first = str(junctions.index[0])
-    target = next(n for n in _lonely(junctions, 14.0 / size) if str(n) != first)
-    x, y = _map_xy(ui, 0, float(nodes.at[target, "geometry"].x),
-                   float(nodes.at[target, "geometry"].y), view)
+    ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first \
+        .wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(2000)  # the WebGL draw
+    box = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
+    before = box.inner_text()
+    x, y = _map_pixel(ui, "junction")
+    ui.page.mouse.move(x, y)
     ui.page.mouse.click(x, y)
     ui.idle()
-    box = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
-    box.get_by_text(str(target), exact=True).wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_function(
+        "(before) => { const b = [...document.querySelectorAll(\"[data-testid='stSelectbox']\")]"
+        ".find(e => e.innerText.includes('Junction')); return b && b.innerText !== before; }",
+        arg=before, timeout=PAGE_TIMEOUT_MS)
+    after = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
+    assert after.inner_text() != before
     ui.no_exception()
     ui.shot("connections_click_to_place")
 
@@ -390,25 +389,20 @@ def step_click_to_place_an_application(ui: UI) -> None:
 def step_click_to_pick_a_pipe(ui: UI) -> None:
     """Shutdowns page: a click on a pipe of the map offers to plan works on it; accepting
     puts a job on that pipe in the table."""
-    from app_pages import maps
-
-    nodes, links = _demo_web_layers()
     ui.open("shutdowns")
-    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
-    canvas.wait_for(timeout=PAGE_TIMEOUT_MS)
-    ui.page.wait_for_timeout(1500)
-    view = maps._view(nodes, 420)
-    pipes = links[(links["link_type"] == "Pipe") & (links.geometry.length > 0)]
-    mids = pipes.geometry.interpolate(0.5, normalized=True)
-    pipe = pipes.geometry.length.idxmax()  # the longest pipe: its middle is open ground
-    mid = mids[pipe]
-    x, y = _map_xy(ui, 0, float(mid.x), float(mid.y), view)
+    ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first \
+        .wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(2000)
+    x, y = _map_pixel(ui, "pipe")
+    ui.page.mouse.move(x, y)
     ui.page.mouse.click(x, y)
     ui.idle()
-    ui.text(f"Pipe {pipe}")
+    picked = ui.text("picked on the map.")
+    pipe = picked.inner_text().split("Pipe", 1)[1].split()[0]
     ui.click("Plan works on it")
     ui.idle()
-    ui.page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.get_by_text(f"works on {pipe}").first.wait_for(state="attached",
+                                                            timeout=PAGE_TIMEOUT_MS)
     ui.no_exception()
     ui.shot("shutdowns_click_to_pick")
 
