@@ -332,8 +332,10 @@ def _map_pixel(ui: UI, kind: str) -> tuple[float, float]:
     from PIL import Image
 
     canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
-    box = canvas.bounding_box()
+    canvas.scroll_into_view_if_needed()  # the mouse clicks in the viewport
+    ui.page.wait_for_timeout(800)
     rgb = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    box = canvas.bounding_box()  # after the scroll
     scale = rgb.shape[1] / box["width"]  # device pixels per page pixel
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     blue = (b - r > 50) & (r < 120)
