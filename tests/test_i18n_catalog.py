@@ -149,17 +149,19 @@ def test_plots_render_chinese_with_the_shipped_font(tmp_path):
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_page_renders_in_chinese_and_switches_to_english(tmp_path, monkeypatch, spec):
+def test_every_page_renders_in_chinese(tmp_path, monkeypatch, spec):
     monkeypatch.setenv("PLANNER_STUDIES_DIR", str(tmp_path / "studies"))
     monkeypatch.setenv("PLANNER_LANGUAGE", "zh_CN")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(spec.file).run()
-    assert not at.exception, [e.value for e in at.exception]
-    text = " ".join(e.value for e in (*at.title, *at.subheader, *at.caption))
-    assert CJK.search(text), text
+    # AppTest formats widget options with the pages' format_func=_ in this thread: speak
+    # the page's language here too
     with use_language("zh_CN"):
-        assert _(spec.title) in at.title[0].value or CJK.search(at.title[0].value)
-    at.radio(key="language").set_value("en").run()
-    assert not at.exception
-    assert not CJK.search(at.title[0].value), at.title[0].value
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page(spec.file).run()
+        assert not at.exception, [e.value for e in at.exception]
+        text = " ".join(e.value for e in (*at.title, *at.subheader, *at.caption))
+        assert CJK.search(text), text
+        assert CJK.search(at.title[0].value), at.title[0].value
+        assert at.radio(key="language").value == "zh_CN"
+    # (the switch to English is clicked in tests/test_e2e_browser.py: AppTest would format
+    # the Chinese options with an English format_func here)
