@@ -377,14 +377,21 @@ def step_click_to_place_an_application(ui: UI) -> None:
     tooltip = ui.page.locator(".deck-tooltip").first
     tooltip.wait_for(timeout=PAGE_TIMEOUT_MS)
     node = tooltip.inner_text().split()[0]  # "J295 (Junction)": the junction under the mouse
-    ui.page.mouse.click(x, y)
-    ui.idle()
-    # the form's junction box now holds the clicked junction
-    ui.page.wait_for_function(
-        "(node) => [...document.querySelectorAll(\"[data-testid='stSelectbox']\")].some(e =>"
-        " e.innerText.includes(node) || [...e.querySelectorAll('input')].some("
-        "i => (i.value || '').includes(node) || (i.getAttribute('aria-label') || '')"
-        ".includes(node)))", arg=node, timeout=PAGE_TIMEOUT_MS)
+    shown = ("(node) => [...document.querySelectorAll(\"[data-testid='stSelectbox']\")].some(e =>"
+             " e.innerText.includes(node) || [...e.querySelectorAll('input')].some("
+             "i => (i.value || '').includes(node) || (i.getAttribute('aria-label') || '')"
+             ".includes(node)))")
+    for attempt in range(3):  # a click that lands while the chart redraws is lost: retry
+        ui.page.mouse.click(x, y)
+        ui.idle()
+        try:  # the form's junction box now holds the clicked junction
+            ui.page.wait_for_function(shown, arg=node, timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            ui.page.mouse.move(x, y)
+            ui.page.wait_for_timeout(1000)
     ui.no_exception()
     ui.shot("connections_click_to_place")
 
