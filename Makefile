@@ -7,7 +7,7 @@ WARM   := $(VENV)/.warm
 # numba recompiles a cached kernel when its file changes: warm again after any source edit
 SOURCES := $(shell find models simulation planning -name '*.py' 2>/dev/null)
 
-.PHONY: run test test-fast warm lint bench accuracy screenshots clean clean-jit
+.PHONY: i18n run test test-fast warm lint bench accuracy screenshots clean clean-jit
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ $(WARM): $(STAMP) $(SOURCES)
 warm: $(WARM)
 
 run: $(WARM)
+	$(PY) -c "from application.plots import ensure_static_font; ensure_static_font('static')"
 	$(PY) -m streamlit run app.py --server.headless true
 
 test: $(WARM)
@@ -54,3 +55,6 @@ clean-jit:
 
 clean: clean-jit
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+i18n: $(STAMP)   # add new _() msgids to the .po catalogs, list the untranslated ones
+	$(PY) -m application.i18n_catalog

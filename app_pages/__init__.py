@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.i18n import N_
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -23,7 +25,7 @@ class PageSpec:
     file : str
         Script path relative to the repository root (``app_pages/<name>.py``).
     title : str
-        Title in the navigation.
+        Title in the navigation (an English msgid, shown through ``_``).
     url_path : str
         URL path (``http://host:8501/<url_path>``).
     icon : str
@@ -43,18 +45,19 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/network.py", "Network", "network", ":material/lan:", "Network",
+    PageSpec("app_pages/network.py", N_("Network"), "network", ":material/lan:", N_("Network"),
              default=True),
-    PageSpec("app_pages/connections.py", "Connections", "connections",
-             ":material/add_home_work:", "Utility"),
-    PageSpec("app_pages/shutdowns.py", "Shutdowns", "shutdowns", ":material/plumbing:",
-             "Utility"),
-    PageSpec("app_pages/criticality.py", "Criticality", "criticality",
-             ":material/crisis_alert:", "Utility"),
-    PageSpec("app_pages/quarterly.py", "Quarterly report", "quarterly", ":material/summarize:",
-             "Bureau"),
-    PageSpec("app_pages/leakage.py", "Leakage", "leakage", ":material/water_drop:", "Bureau"),
-    PageSpec("app_pages/capacity.py", "2025 capacity", "capacity", ":material/factory:",
-             "Bureau"),
+    PageSpec("app_pages/connections.py", N_("Connections"), "connections",
+             ":material/add_home_work:", N_("Utility")),
+    PageSpec("app_pages/shutdowns.py", N_("Shutdowns"), "shutdowns", ":material/plumbing:",
+             N_("Utility")),
+    PageSpec("app_pages/criticality.py", N_("Criticality"), "criticality",
+             ":material/crisis_alert:", N_("Utility")),
+    PageSpec("app_pages/quarterly.py", N_("Quarterly report"), "quarterly",
+             ":material/summarize:", N_("Bureau")),
+    PageSpec("app_pages/leakage.py", N_("Leakage"), "leakage", ":material/water_drop:",
+             N_("Bureau")),
+    PageSpec("app_pages/capacity.py", N_("2025 capacity"), "capacity", ":material/factory:",
+             N_("Bureau")),
 )
 """Every page, in navigation order."""

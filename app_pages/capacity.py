@@ -36,6 +36,7 @@ from application.capacity_whatif import (
     whatif_from_tables,
 )
 from application.capacity_whatif import review as capacity_review
+from application.i18n import _
 
 state = st.session_state
 
@@ -93,48 +94,48 @@ def _editor(reg) -> WhatIf:
     """The what-if inputs; returns the what-if they describe."""
     loaded: WhatIf = state.get("cap_whatif") or WhatIf(name="what-if")
     ver = state.get("cap_ver", 0)
-    name = st.text_input("What-if name", value=loaded.name, key=f"cap_name_{ver}")
-    st.markdown("**Delay or cancel projects** (planned or under construction)")
+    name = st.text_input(_("What-if name"), value=loaded.name, key=f"cap_name_{ver}")
+    st.markdown(_("**Delay or cancel projects** (planned or under construction)"))
     projects = st.data_editor(
         project_choices(reg, loaded), key=f"cap_projects_{ver}", hide_index=True,
         width="stretch", height=240,
         disabled=["project_id", "name", "kind", "status", "effective_year"],
         column_config={
-            "effective_year": st.column_config.NumberColumn("takes effect (year)", format="%d"),
-            "delay_years": st.column_config.NumberColumn("delay (years)", min_value=0,
+            "effective_year": st.column_config.NumberColumn(_("takes effect (year)"), format="%d"),
+            "delay_years": st.column_config.NumberColumn(_("delay (years)"), min_value=0,
                                                          max_value=20, step=1),
-            "cancel": st.column_config.CheckboxColumn("cancel"),
+            "cancel": st.column_config.CheckboxColumn(_("cancel")),
         })
-    st.markdown("**Add capacity** (one row per addition)")
+    st.markdown(_("**Add capacity** (one row per addition)"))
     plants = list(reg.plants["plant_id"])
     added = st.data_editor(
         added_rows(loaded), key=f"cap_added_{ver}", num_rows="dynamic", hide_index=True,
         width="stretch",
         column_config={
-            "project_id": st.column_config.TextColumn("project id", required=True),
-            "plant_id": st.column_config.SelectboxColumn("plant", options=plants),
+            "project_id": st.column_config.TextColumn(_("project id"), required=True),
+            "plant_id": st.column_config.SelectboxColumn(_("plant"), options=plants),
             "kind": st.column_config.SelectboxColumn(
-                "kind", options=list(ADDED_KINDS), default="expansion",
-                help="expansion: treatment capacity; reclaimed_plant: reclaimed-water capacity"),
-            "added_m3_per_d": st.column_config.NumberColumn("added capacity (m³/d)",
+                _("kind"), options=list(ADDED_KINDS), default="expansion",
+                help=_("expansion: treatment capacity; reclaimed_plant: reclaimed-water capacity")),
+            "added_m3_per_d": st.column_config.NumberColumn(_("added capacity (m³/d)"),
                                                             min_value=0.0, step=1000.0),
-            "planned_year": st.column_config.NumberColumn("in service (year)", min_value=2021,
+            "planned_year": st.column_config.NumberColumn(_("in service (year)"), min_value=2021,
                                                           max_value=2050, step=1,
                                                           format="%d"),
         })
-    st.markdown("**Growth and return factor** (empty: keep the registry's values)")
+    st.markdown(_("**Growth and return factor** (empty: keep the registry's values)"))
     cols = st.columns(3)
-    pop = cols[0].number_input("Population growth (fraction per year)", value=
+    pop = cols[0].number_input(_("Population growth (fraction per year)"), value=
                                loaded.population_growth_per_yr, min_value=-0.2, max_value=0.2,
                                step=0.005, format="%.3f", key=f"cap_pop_{ver}")
-    pc = cols[1].number_input("Per-capita use growth (fraction per year)", value=
+    pc = cols[1].number_input(_("Per-capita use growth (fraction per year)"), value=
                               loaded.per_capita_growth_per_yr, min_value=-0.2, max_value=0.2,
                               step=0.005, format="%.3f", key=f"cap_pc_{ver}")
-    rf = cols[2].number_input("Return factor (sewage / water use)", value=loaded.return_factor,
+    rf = cols[2].number_input(_("Return factor (sewage / water use)"), value=loaded.return_factor,
                               min_value=0.0, max_value=1.5, step=0.01, format="%.2f",
                               key=f"cap_rf_{ver}", help="GB 50014: 0.8–0.9")
     if loaded.parameters:
-        st.caption("Assumptions changed by the loaded file (edit the file to change them): "
+        st.caption(_("Assumptions changed by the loaded file (edit the file to change them): ")
                    + ", ".join(f"{k} = {v:g}" for k, v in loaded.parameters.items()))
     return whatif_from_tables(name, projects, added, population_growth_per_yr=pop,
                               per_capita_growth_per_yr=pc, return_factor=rf, keep_from=loaded)
@@ -169,20 +170,20 @@ def _plots(plots: list[tuple[str, bytes]]) -> None:
 
 def page() -> None:
     """Draw the 2025 capacity page."""
-    st.title("2025 wastewater and reclaimed-water capacity")
-    st.caption("Targets of the 2023 plan (§17, §18) against the registry of plants, "
+    st.title(_("2025 wastewater and reclaimed-water capacity"))
+    st.caption(_("Targets of the 2023 plan (§17, §18) against the registry of plants, "
                "catchments and projects (docs/capacity.md). Delay, cancel or add projects to "
-               "see what changes.")
-    with st.spinner("Loading the registry and computing the baseline…"):
+               "see what changes."))
+    with st.spinner(_("Loading the registry and computing the baseline…")):
         reg = registry()
         base = review(None)
     if base["gaps"]["illustrative"].any():
-        st.warning("**Illustrative demo data.** Rows marked *illustrative* in the registry are "
+        st.warning(_("**Illustrative demo data.** Rows marked *illustrative* in the registry are "
                    "invented (only the public figures listed in scenarios/capacity/README.md "
                    "are real). Results that use them are marked in the *illustrative* column, "
-                   "and the plots carry a footer.", icon=":material/science:")
+                   "and the plots carry a footer."), icon=":material/science:")
 
-    with st.expander("What-if: delay, cancel or add projects; change growth",
+    with st.expander(_("What-if: delay, cancel or add projects; change growth"),
                      expanded=state.get("cap_ver", 0) > 0, icon=":material/tune:"):
         whatif = _editor(reg)
     active = not is_empty(whatif)
@@ -191,20 +192,20 @@ def page() -> None:
     result, problem = None, None
     if active:
         try:
-            with st.spinner("Computing the what-if…"):
+            with st.spinner(_("Computing the what-if…")):
                 result = review(whatif)
         except ScenarioFileError as exc:
             problem = str(exc).replace("<study>, ", "")
     if problem:
-        st.error(f"The what-if cannot be applied: {problem}", icon=":material/error:")
+        st.error(_("The what-if cannot be applied: {problem}").format(problem=problem), icon=":material/error:")
 
-    st.subheader("Gap table: where each 2025 target stands")
+    st.subheader(_("Gap table: where each 2025 target stands"))
     gaps = base["gaps"] if result is None else result["gaps"]
     counts = gaps["status"].value_counts()
     cols = st.columns(3)
-    cols[0].metric("Targets on track", int(counts.get("on track", 0)))
-    cols[1].metric("Targets at risk", int(counts.get("at risk", 0)))
-    cols[2].metric("Scenario", "what-if" if result is not None else "baseline")
+    cols[0].metric(_("Targets on track"), int(counts.get("on track", 0)))
+    cols[1].metric(_("Targets at risk"), int(counts.get("at risk", 0)))
+    cols[2].metric(_("Scenario"), "what-if" if result is not None else "baseline")
     if result is None:
         table = gap_display(base["gaps"])
         status_cols = ["status"]
@@ -213,32 +214,31 @@ def page() -> None:
         status_cols = ["status (baseline)", "status (what-if)"]
     st.dataframe(table.style.map(_status_style, subset=status_cols), hide_index=True,
                  width="stretch", height=35 * (len(table) + 1) + 3, column_config={
-                     "illustrative": st.column_config.CheckboxColumn("illustrative")})
+                     "illustrative": st.column_config.CheckboxColumn(_("illustrative"))})
     cols = st.columns(4)
     with cols[0]:
-        csv_button("Gap table (CSV)", base["gaps"], "gap_table.csv", key="cap_gaps_csv")
+        csv_button(_("Gap table (CSV)"), base["gaps"], _("gap_table.csv"), key="cap_gaps_csv")
     with cols[1]:
-        csv_button("Indicators (CSV)", base["indicators"], "indicators.csv", key="cap_ind_csv")
+        csv_button(_("Indicators (CSV)"), base["indicators"], _("indicators.csv"), key="cap_ind_csv")
     if result is not None:
         with cols[2]:
-            csv_button("What-if gap table (CSV)", result["gaps"], "gap_table_whatif.csv",
+            csv_button(_("What-if gap table (CSV)"), result["gaps"], _("gap_table_whatif.csv"),
                        key="cap_gaps_whatif_csv")
         with cols[3]:
-            csv_button("What-if indicators (CSV)", result["indicators"],
-                       "indicators_whatif.csv", key="cap_ind_whatif_csv")
+            csv_button(_("What-if indicators (CSV)"), result["indicators"],
+                       _("indicators_whatif.csv"), key="cap_ind_whatif_csv")
 
-    st.subheader("Plants and catchments" + (" (what-if)" if result else ""))
+    st.subheader(_("Plants and catchments (what-if)") if result else _("Plants and catchments"))
     folder = state.get("cap_registry", str(DEMO_REGISTRY))
     shown = reg if result is None else checked_whatif(reg, whatif)
     text = "" if result is None else json.dumps(whatif_study(whatif).as_dict(), sort_keys=True)
     map_section(shown, folder, _folder_key(folder), text,
                 "baseline" if result is None else "what-if")
 
-    st.subheader("Trajectories 2020–2030" + (" (what-if; baseline dotted)" if result else ""))
+    st.subheader(_("Trajectories 2020–2030 (what-if; baseline dotted)") if result
+                 else _("Trajectories 2020–2030"))
     _plots((result or base)["plots"])
-    st.caption(f"Registry: {_shown(state.get('cap_registry', str(DEMO_REGISTRY)))}; "
-               f"{len(reg.plants)} plants, {len(reg.projects)} projects. "
-               "Full review files: `python -m planning capacity --out DIR`.")
+    st.caption(_("Registry: {v0}; {v1} plants, {v2} projects. Full review files: `python -m planning capacity --out DIR`.").format(v0=_shown(state.get('cap_registry', str(DEMO_REGISTRY))), v1=len(reg.plants), v2=len(reg.projects)))
 
 
 pd.set_option("styler.render.max_elements", 100_000)

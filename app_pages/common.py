@@ -8,6 +8,7 @@ results are ``st.cache_data`` entries keyed by that and the run settings.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -25,6 +26,13 @@ from application import (
     network_simulator,
     node_attributes,
     run_network,
+)
+from application.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    _,
+    set_language,
 )
 from application.sources import (  # noqa: F401 (the pages import the sources from here)
     NetworkSource,
@@ -130,10 +138,43 @@ def csv_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str,
                        mime="text/csv", key=key, icon=":material/download:")
 
 
+def document_buttons(write, stem: str, *, key: str) -> None:
+    """Download buttons for a document in each language (``write(lang) -> str``).
+
+    The Chinese file is named with 中文 in it, the English one with "en"; both UTF-8 text.
+    """
+    cols = st.columns(len(LANGUAGES))
+    for col, lang in zip(cols, LANGUAGES):
+        col.download_button(_("Download ({language})").format(language=LANGUAGE_NAMES[lang]),
+                            write(lang).encode("utf-8"), file_name=f"{stem}_{lang}.txt",
+                            mime="text/plain", key=f"{key}_{lang}",
+                            icon=":material/description:")
+
+
+LANGUAGE_KEY = "language"
+"""Session-state key of the interface language (a code of ``application.i18n.LANGUAGES``)."""
+
+
+def apply_language() -> None:
+    """Make the session's language current for this run (call first, before any text).
+
+    The language is ``st.session_state["language"]`` (set by the sidebar switch), or the
+    ``?lang=en`` query parameter on a first visit, or the ``PLANNER_LANGUAGE`` environment
+    variable (the test suite's English pages); Simplified Chinese otherwise.
+    """
+    lang = st.session_state.get(LANGUAGE_KEY)
+    if lang not in LANGUAGES:
+        lang = st.query_params.get("lang", os.environ.get("PLANNER_LANGUAGE", DEFAULT_LANGUAGE))
+        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        st.session_state[LANGUAGE_KEY] = lang
+    set_language(lang)
+
+
 def sidebar() -> None:
-    """Sidebar: which network the session works on, and the upload limit."""
+    """Sidebar: the language switch, which network the session works on, the upload limit."""
     source = current_source()
     with st.sidebar:
-        label = "demo (C-Town, CC BY 4.0, placed in Kunming)" if source.demo else source.name
-        st.caption(f"Network: **{label}**  \nUploads up to {MAX_UPLOAD_MB} MB. "
-                   "Change the network on the Network page.")
+        st.radio("语言 / Language", LANGUAGES, key=LANGUAGE_KEY, horizontal=True,
+                 format_func=LANGUAGE_NAMES.get)
+        label = _("demo (C-Town, CC BY 4.0, placed in Kunming)") if source.demo else source.name
+        st.caption(_("Network: **{label}**  \nUploads up to {MAX_UPLOAD_MB} MB. Change the network on the Network page.").format(label=label, MAX_UPLOAD_MB=MAX_UPLOAD_MB))

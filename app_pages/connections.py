@@ -24,6 +24,7 @@ from app_pages.common import (
     csv_button,
     current_network,
     current_source,
+    document_buttons,
     geopackage_bytes,
     network_keys,
     source_of_study,
@@ -54,22 +55,25 @@ from application.connection_study import (
     pressure_change_layer,
     spare_capacity_layer,
 )
+from application.documents import connection_reply
+from application.i18n import N_, _
 
 state = st.session_state
 POLICY = {  # key: (label with unit, help, default)
-    "min_pressure_m": ("Network minimum pressure (m)",
-                       "0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
-                       "confidence): a connection fails if it pushes a customer below it.",
+    "min_pressure_m": (_("Network minimum pressure (m)"),
+                       _("0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
+                       "confidence): a connection fails if it pushes a customer below it."),
                        SERVICE_PRESSURE_M),
-    "free_external_line_max_m": ("Free external line up to (m)",
-                                 "§12: free when the meter is DN40 or smaller and the external "
-                                 "line is within X m. The plan text lost X: an assumption.", None),
-    "days_350_without_external_line": ("'350' service without external line (working days)",
-                                       "N is missing in the plan text: set it.", None),
-    "days_350_with_external_line": ("'350' service with external line (working days)",
-                                    "M is missing in the plan text: set it.", None),
+    "free_external_line_max_m": (_("Free external line up to (m)"),
+                                 _("§12: free when the meter is DN40 or smaller and the external "
+                                 "line is within X m. The plan text lost X: an assumption."), None),
+    "days_350_without_external_line": (_("'350' service without external line (working days)"),
+                                       _("N is missing in the plan text: set it."), None),
+    "days_350_with_external_line": (_("'350' service with external line (working days)"),
+                                    _("M is missing in the plan text: set it."), None),
 }
-VERDICT_BOX = {"pass": st.success, "pass with conditions": st.warning, "fail": st.error}
+VERDICT_BOX = {  # verdicts as planning names them; shown through _()
+    N_("pass"): st.success, N_("pass with conditions"): st.warning, N_("fail"): st.error}
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -110,7 +114,7 @@ def _on_load(study: Study) -> None:
         use_source(source)
     state["con_body"] = study.body
     state["con_ledger"] = ledger.path if ledger is not None else None
-    state["con_name"] = study.name or "Applications"
+    state["con_name"] = study.name or _("Applications")
     state["con_ver"] = state.get("con_ver", 0) + 1
     state["con_pick"] = 0
     state.pop("con_run", None)
@@ -120,17 +124,21 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
     """The application form; returns (application item, policy) as plain data."""
     k = f"_{suffix}"
     c1, c2, c3 = st.columns(3)
-    out = {"application_id": c1.text_input("Application id", item.get("application_id", ""),
+    out = {"application_id": c1.text_input(_("Application id"), item.get("application_id", ""),
                                            key="con_id" + k),
-           "applicant": c2.text_input("Applicant", item.get("applicant", ""),
+           "applicant": c2.text_input(_("Applicant"), item.get("applicant", ""),
                                       key="con_applicant" + k)}
     classes = list(CUSTOMER_CLASSES)
     out["customer_class"] = c3.selectbox(
-        "Customer class", classes, index=classes.index(item.get("customer_class", "commercial")),
-        key="con_class" + k, help="Sets the daily pattern; commercial and industrial are "
-        "business users ('350' service)")
+        _("Customer class"), classes, format_func=_, index=classes.index(item.get("customer_class", "commercial")),
+        key="con_class" + k, help=_("Sets the daily pattern; commercial and industrial are "
+        "business users ('350' service)"))
+    clicked = state.get("con_clicked")  # (suffix, junction) placed by a click on the map
+    if clicked and clicked[0] == suffix:
+        item = {**item, "node": clicked[1], "x_m": None, "y_m": None}
+        k = f"{k}_c{state.get('con_clicks', 0)}"  # fresh widgets showing the clicked junction
     c1, c2, c3 = st.columns(3)
-    by_xy = c1.radio("Location", ["Junction", "Map position (x, y)"],
+    by_xy = c1.radio(_("Location"), [N_("Junction"), N_("Map position (x, y)")], format_func=_,
                      index=1 if item.get("x_m") is not None else 0, key="con_where" + k,
                      horizontal=True) != "Junction"
     if by_xy:
@@ -140,47 +148,47 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
                                      key="con_y" + k)
     else:
         node = item.get("node")
-        out["node"] = c2.selectbox("Junction", junctions,
+        out["node"] = c2.selectbox(_("Junction"), junctions,
                                    index=junctions.index(node) if node in junctions else 0,
                                    key="con_node" + k)
     c1, c2, c3, c4 = st.columns(4)
     per_day = item.get("demand_m3_d") is not None
-    unit = c1.radio("Demand unit", ["L/s", "m³/d"], index=int(per_day), key="con_unit" + k,
+    unit = c1.radio(_("Demand unit"), ["L/s", "m³/d"], index=int(per_day), key="con_unit" + k,
                     horizontal=True)
-    value = c2.number_input(f"Mean demand ({unit})", min_value=0.0, key="con_demand" + k,
+    value = c2.number_input(_("Mean demand ({unit})").format(unit=unit), min_value=0.0, key="con_demand" + k,
                             value=item.get("demand_m3_d" if per_day else "demand_l_s"),
-                            help="The daily mean; the class pattern shapes it over the day")
+                            help=_("The daily mean; the class pattern shapes it over the day"))
     out["demand_m3_d" if unit == "m³/d" else "demand_l_s"] = value
     dns = list(STANDARD_METER_DN)
     dn = item.get("meter_dn", 25)
-    out["meter_dn"] = c3.selectbox("Meter DN (mm)", dns, index=dns.index(dn) if dn in dns
+    out["meter_dn"] = c3.selectbox(_("Meter DN (mm)"), dns, index=dns.index(dn) if dn in dns
                                    else dns.index(25), key="con_dn" + k)
-    out["storeys"] = c4.number_input("Storeys", min_value=1, step=1,
+    out["storeys"] = c4.number_input(_("Storeys"), min_value=1, step=1,
                                      value=int(item.get("storeys", 1)), key="con_storeys" + k)
     c1, c2, c3 = st.columns(3)
     out["required_head_m"] = c1.number_input(
-        "Required head (m, optional)", min_value=0.0, value=item.get("required_head_m"),
-        key="con_head" + k, help="Empty: from storeys, GB 50013 (10 m for 1, 12 m for 2, "
-        "+4 m per storey)")
+        _("Required head (m, optional)"), min_value=0.0, value=item.get("required_head_m"),
+        key="con_head" + k, help=_("Empty: from storeys, GB 50013 (10 m for 1, 12 m for 2, "
+        "+4 m per storey)"))
     out["service_length_m"] = c2.number_input(
-        "External line (m, optional)", min_value=0.0, value=item.get("service_length_m"),
-        key="con_length" + k, help="Empty: the distance to the tapped main")
+        _("External line (m, optional)"), min_value=0.0, value=item.get("service_length_m"),
+        key="con_length" + k, help=_("Empty: the distance to the tapped main"))
     received = item.get("received_on")
     out["received_on"] = c3.date_input(
-        "Received on", dt.date.fromisoformat(received) if received else dt.date.today(),
+        _("Received on"), dt.date.fromisoformat(received) if received else dt.date.today(),
         key="con_received" + k).isoformat()
     c1, c2, c3 = st.columns(3)
-    out["reserved_tap"] = c1.checkbox("Reserved tap", bool(item.get("reserved_tap")),
+    out["reserved_tap"] = c1.checkbox(_("Reserved tap"), bool(item.get("reserved_tap")),
                                       key="con_reserved" + k,
-                                      help="Cost confirmed, meter installable, no earthwork: "
-                                      "connection on application (§2)")
-    out["low_risk"] = c2.checkbox("Low-risk project", bool(item.get("low_risk")),
+                                      help=_("Cost confirmed, meter installable, no earthwork: "
+                                      "connection on application (§2)"))
+    out["low_risk"] = c2.checkbox(_("Low-risk project"), bool(item.get("low_risk")),
                                   key="con_low_risk" + k,
-                                  help="Social-investment low-risk project: '11000' (§2)")
-    out["front_loaded"] = c3.checkbox("Front-loaded", bool(item.get("front_loaded")),
-                                      key="con_front" + k, help="Survey, design and approval "
-                                      "done before applying: one step (§1)")
-    st.markdown("**Rules** (the plan text leaves some numbers out: parameters, not guesses)")
+                                  help=_("Social-investment low-risk project: '11000' (§2)"))
+    out["front_loaded"] = c3.checkbox(_("Front-loaded"), bool(item.get("front_loaded")),
+                                      key="con_front" + k, help=_("Survey, design and approval "
+                                      "done before applying: one step (§1)"))
+    st.markdown(_("**Rules** (the plan text leaves some numbers out: parameters, not guesses)"))
     new_policy = dict(policy)
     for col, (key, (label, help_text, default)) in zip(st.columns(4), POLICY.items()):
         whole = key.startswith("days")
@@ -195,7 +203,7 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
 
 def _customer_nodes(opened, assessment):
     """The web node layer with the customer's location added (for the map)."""
-    nodes, links, _ = web_geometry()
+    nodes, links, _attrs = web_geometry()
     point = gis.to_web(applications_layer(opened, [assessment]))
     name = f"{assessment.application.application_id} (customer)"
     extra = gpd.GeoDataFrame({"node_type": ["Junction"]}, geometry=list(point.geometry),
@@ -203,76 +211,95 @@ def _customer_nodes(opened, assessment):
     return pd.concat([nodes, extra]), links, name
 
 
+def _placing_map(item: dict, suffix: str) -> None:
+    """The network map: a click on a junction places the application there."""
+    nodes, links, _attrs = web_geometry()
+    marked = [item["node"]] if item.get("node") else []
+    with st.expander(_("Place on the map (click a junction)"), expanded=True):
+        event = st.pydeck_chart(maps.network_map(nodes, links, None, None,
+                                                 highlight_nodes=marked, height_px=380),
+                                height=380, on_select="rerun", selection_mode="single-object",
+                                key="con_place_map")
+        st.caption(_("Red: where the application is now. A click on a junction moves it there."))
+    node = maps.picked(event, "nodes")
+    if node is not None and node in set(nodes.index[nodes["node_type"] == "Junction"]) and (suffix, node) != state.get("con_clicked") and node != item.get("node"):
+        state["con_clicked"] = (suffix, node)  # _form shows it from the next run on
+        state["con_clicks"] = state.get("con_clicks", 0) + 1
+        st.rerun()
+
+
 def _results(opened, a) -> None:
     app = a.application
-    VERDICT_BOX[a.verdict](f"**{app.application_id}: {a.verdict}**",
+    VERDICT_BOX[a.verdict](f"**{app.application_id}: {_(a.verdict)}**",
                            icon=":material/fact_check:")
     note = {"delta_color": "off", "delta_arrow": "off"}  # deltas are notes, not changes
     cols = st.columns(4)
-    cols[0].metric("Lowest pressure at the customer (m)", f"{a.customer_min_pressure_m:.1f}",
-                   f"required {a.required_head_m:.1f} m", **note)
-    cols[1].metric("Largest fall at a neighbour (m)", f"{a.max_pressure_drop_m:.2f}",
+    cols[0].metric(_("Lowest pressure at the customer (m)"), f"{a.customer_min_pressure_m:.1f}",
+                   _("required {required_head_m:.1f} m").format(required_head_m=a.required_head_m), **note)
+    cols[1].metric(_("Largest fall at a neighbour (m)"), f"{a.max_pressure_drop_m:.2f}",
                    a.max_drop_node or None, **note)
-    cols[2].metric("Junctions newly below the minimum", f"{len(a.nodes_below_minimum)}")
-    cols[3].metric("Spare capacity before (L/s)", f"{a.spare_capacity_m3s * 1e3:.1f}",
-                   f"at {a.capacity_node}" if a.capacity_node else None, **note)
+    cols[2].metric(_("Junctions newly below the minimum"), f"{len(a.nodes_below_minimum)}")
+    cols[3].metric(_("Spare capacity before (L/s)"), f"{a.spare_capacity_m3s * 1e3:.1f}",
+                   _("at {node}").format(node=a.capacity_node) if a.capacity_node else None, **note)
     for line in a.reasons:
-        st.markdown(f"- :red[**Reason:**] {line}")
+        st.markdown(_("- :red[**Reason:**] {line}").format(line=line))
     for line in a.conditions:
-        st.markdown(f"- :orange[**Condition:**] {line}")
-    st.markdown("**Reply to the applicant** (copy with the icon at the top right)")
-    st.code(a.reply_text, language=None, wrap_lines=True)
-    with st.expander("Track, cost and deadlines"):
-        st.markdown(f"Track **{a.terms.track}**, {a.terms.steps} step(s); cost: "
-                    f"{a.terms.cost_text}")
+        st.markdown(_("- :orange[**Condition:**] {line}").format(line=line))
+    st.markdown(_("**Reply to the applicant** (copy with the icon at the top right)"))
+    st.code(connection_reply(a), language=None, wrap_lines=True)
+    document_buttons(lambda lang: connection_reply(a, lang=lang),
+                     f"{app.application_id}_reply", key="con_reply_doc")
+    with st.expander(_("Track, cost and deadlines")):
+        st.markdown(_("Track **{track}**, {steps} step(s); cost: {cost_text}").format(track=a.terms.track, steps=a.terms.steps, cost_text=a.terms.cost_text))
         st.dataframe(a.terms.deadlines, hide_index=True, width="stretch")
 
-    st.subheader("Pressure at the customer through the day")
+    st.subheader(_("Pressure at the customer through the day"))
     ts = a.pressure_timeseries
-    chart = pd.DataFrame({"customer (m)": ts["customer_pressure_m"].to_numpy(),
-                          "required head (m)": ts["required_head_m"].to_numpy(),
-                          "tap before (m)": ts["tap_pressure_base_m"].to_numpy(),
-                          "tap after (m)": ts["tap_pressure_new_m"].to_numpy()},
-                         index=pd.Index(ts.index.to_numpy() / 3600.0, name="hours"))
-    st.line_chart(chart, x_label="time from the start of the run (h)",
-                  y_label="pressure head (m)", height=300)
+    chart = pd.DataFrame({_("customer (m)"): ts["customer_pressure_m"].to_numpy(),
+                          _("required head (m)"): ts["required_head_m"].to_numpy(),
+                          _("tap before (m)"): ts["tap_pressure_base_m"].to_numpy(),
+                          _("tap after (m)"): ts["tap_pressure_new_m"].to_numpy()},
+                         index=pd.Index(ts.index.to_numpy() / 3600.0, name=_("hours")))
+    st.line_chart(chart, x_label=_("time from the start of the run (h)"),
+                  y_label=_("pressure head (m)"), height=300)
 
-    st.subheader("Neighbours")
+    st.subheader(_("Neighbours"))
     neighbours = affected_neighbours(a)
-    st.caption(f"{len(neighbours)} junctions lose more than 0.01 m of their lowest daily "
-               f"pressure; largest falls first.")
+    st.caption(_("{v0} junctions lose more than 0.01 m of their lowest daily pressure; largest falls first.").format(v0=len(neighbours)))
     shown = ["base_min_pressure_m", "new_min_pressure_m", "change_m", "customer",
              "newly_below_min", "base_unserved_m3", "new_unserved_m3"]
     st.dataframe(neighbours[shown].head(50), width="stretch", height=240, column_config={
-        "base_min_pressure_m": st.column_config.NumberColumn("lowest before (m)", format="%.2f"),
-        "new_min_pressure_m": st.column_config.NumberColumn("lowest after (m)", format="%.2f"),
-        "change_m": st.column_config.NumberColumn("change (m)", format="%.3f"),
-        "newly_below_min": st.column_config.CheckboxColumn("newly below the minimum"),
-        "base_unserved_m3": st.column_config.NumberColumn("unserved before (m³)",
+        "base_min_pressure_m": st.column_config.NumberColumn(_("lowest before (m)"), format="%.2f"),
+        "new_min_pressure_m": st.column_config.NumberColumn(_("lowest after (m)"), format="%.2f"),
+        "change_m": st.column_config.NumberColumn(_("change (m)"), format="%.3f"),
+        "newly_below_min": st.column_config.CheckboxColumn(_("newly below the minimum")),
+        "base_unserved_m3": st.column_config.NumberColumn(_("unserved before (m³)"),
                                                           format="%.2f"),
-        "new_unserved_m3": st.column_config.NumberColumn("unserved after (m³)",
+        "new_unserved_m3": st.column_config.NumberColumn(_("unserved after (m³)"),
                                                          format="%.2f")})
     nodes, links, customer = _customer_nodes(opened, a)
     change = a.node_table["change_m"].copy()
     change[customer] = change.get(a.customer_node, float("nan"))
     scale = maps.change_scale()
+    affected = [customer, *affected_neighbours(a).index.astype(str)[:50]]
     st.pydeck_chart(maps.network_map(nodes, links, change, scale, highlight_nodes=[customer],
-                                     tooltip_value="change (m)", height_px=460), height=460)
+                                     tooltip_value=_("change (m)"), height_px=460,
+                                     focus_nodes=affected), height=460)
     maps.legend(scale)
-    st.caption("Red: the customer. Rises (blue) mean pumps or valves switched at other times "
+    st.caption(_("Red: the customer. Rises (blue) mean pumps or valves switched at other times "
                "in the run with the connection (tank-level controls), not that it adds "
-               "pressure.")
+               "pressure."))
     layer = pressure_change_layer(opened, a)
     cols = st.columns(3)
     with cols[0]:
-        csv_button("Neighbours (CSV)", a.node_table, f"{app.application_id}_nodes.csv",
+        csv_button(_("Neighbours (CSV)"), a.node_table, _("{application_id}_nodes.csv").format(application_id=app.application_id),
                    key="con_nodes_csv", index=True)
     with cols[1]:
-        csv_button("Customer pressure (CSV)", ts, f"{app.application_id}_pressure.csv",
+        csv_button(_("Customer pressure (CSV)"), ts, _("{application_id}_pressure.csv").format(application_id=app.application_id),
                    key="con_ts_csv", index=True)
     with cols[2]:
         st.download_button(
-            "Network + pressure change (GeoPackage)",
+            _("Network + pressure change (GeoPackage)"),
             lambda: geopackage_bytes(opened, {"pressure_change": layer,
                                               "applications": applications_layer(opened, [a])}),
             file_name=f"{app.application_id}_pressure_change.gpkg",
@@ -280,19 +307,19 @@ def _results(opened, a) -> None:
 
 
 def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) -> None:
-    st.subheader("Spare capacity")
-    st.caption("The largest extra demand each junction can take at the peak hour with every "
-               "customer at the network minimum (approved ledger applications included).")
+    st.subheader(_("Spare capacity"))
+    st.caption(_("The largest extra demand each junction can take at the peak hour with every "
+               "customer at the network minimum (approved ledger applications included)."))
     run_key = (key, ledger_path, revision, policy_json)
-    if st.button("Compute the spare-capacity map", icon=":material/map:"):
+    if st.button(_("Compute the spare-capacity map"), icon=":material/map:"):
         state["con_capacity"] = run_key
     if state.get("con_capacity") != run_key:
         return
-    with st.spinner("Searching every junction…"):
+    with st.spinner(_("Searching every junction…")):
         table = _capacity(key, ledger_path, revision, policy_json, opened)
-    nodes, links, _ = web_geometry()
+    nodes, links, _attrs = web_geometry()
     values = table["spare_capacity_l_s"]
-    scale = maps.sequential_scale(values, "Spare capacity at the peak hour (L/s)", "L/s")
+    scale = maps.sequential_scale(values, _("Spare capacity at the peak hour (L/s)"), "L/s")
     st.pydeck_chart(maps.network_map(nodes, links, values, scale, tooltip_value="L/s",
                                      height_px=420), height=420)
     maps.legend(scale)
@@ -301,11 +328,11 @@ def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) ->
         width="stretch", height=220)
     cols = st.columns(2)
     with cols[0]:
-        csv_button("Spare capacity (CSV)", table, "spare_capacity.csv", key="con_cap_csv",
+        csv_button(_("Spare capacity (CSV)"), table, _("spare_capacity.csv"), key="con_cap_csv",
                    index=True)
     with cols[1]:
         st.download_button(
-            "Network + spare capacity (GeoPackage)",
+            _("Network + spare capacity (GeoPackage)"),
             lambda: geopackage_bytes(opened, {"spare_capacity": spare_capacity_layer(opened,
                                                                                       table)}),
             file_name="spare_capacity.gpkg", mime="application/geopackage+sqlite3",
@@ -314,10 +341,10 @@ def _capacity_section(opened, key: tuple, ledger_path, revision, policy_json) ->
 
 def page() -> None:
     """Draw the Connections page."""
-    st.title("Connections")
-    st.caption("Will a new service get its pressure, what does it do to the neighbours, how "
+    st.title(_("Connections"))
+    st.caption(_("Will a new service get its pressure, what does it do to the neighbours, how "
                "much more can this node take, is it free, which fast track applies (§1, §2, "
-               "§11, §12).")
+               "§11, §12)."))
     opened = current_network()
     source = current_source()
     junctions = list(opened.net.wn.junction_name_list)
@@ -327,16 +354,17 @@ def page() -> None:
     pick = min(state.get("con_pick", 0), len(apps) - 1)
     if len(apps) > 1:
         ids = [a["application_id"] for a in apps]
-        pick = st.selectbox("Application of the study", range(len(apps)), index=pick,
+        pick = st.selectbox(_("Application of the study"), range(len(apps)), index=pick,
                             format_func=lambda i: ids[i], key=f"con_pick_{ver}")
         state["con_pick"] = pick
-    st.subheader("Application")
+    st.subheader(_("Application"))
     item, policy = _form(apps[pick], body.get("policy", {}), junctions, opened.placement.crs,
                          f"{ver}_{pick}")
+    _placing_map(item, f"{ver}_{pick}")
     body_now = {"applications": [*apps[:pick], item, *apps[pick + 1:]], "policy": policy}
 
-    state.setdefault("con_name", "Applications")
-    st.text_input("Study name", key="con_name")
+    state.setdefault("con_name", _("Applications"))
+    st.text_input(_("Study name"), key="con_name")
 
     def build() -> Study:
         stem = study_file_name(state["con_name"], "connection_applications")[:-5]
@@ -352,27 +380,27 @@ def page() -> None:
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
     if problem:
-        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+        st.error(_("Check the inputs: {problem}").format(problem=problem), icon=":material/error:")
     revision = _ledger(ledger_path).revision if ledger_path else 0
     policy_json = json.dumps(study.body["policy"] if study else {}, sort_keys=True)
-    if st.button("Assess the application", type="primary", disabled=study is None,
+    if st.button(_("Assess the application"), type="primary", disabled=study is None,
                  icon=":material/fact_check:"):
         state["con_run"] = json.dumps(study.body["applications"][pick], sort_keys=True)
     run = state.get("con_run")
     if run is not None and study is not None:
-        progress = st.progress(0.1, text="Preparing the network (24-hour base run; the first "
-                               "run after an install compiles the solver)…")
+        progress = st.progress(0.1, text=_("Preparing the network (24-hour base run; the first "
+                               "run after an install compiles the solver)…"))
         try:
-            progress.progress(0.4, text="Running the 24 hours with the connection…")
+            progress.progress(0.4, text=_("Running the 24 hours with the connection…"))
             assessment = _assess(source.key, ledger_path, revision, policy_json, run, pick,
                                  opened)
         except PlannerError as exc:
             progress.empty()
-            st.error(f"Not assessed: {exc}", icon=":material/error:")
+            st.error(_("Not assessed: {exc}").format(exc=exc), icon=":material/error:")
         else:
-            progress.progress(1.0, text=f"Assessed in {assessment.elapsed_s:.1f} s.")
+            progress.progress(1.0, text=_("Assessed in {seconds:.1f} s.").format(seconds=assessment.elapsed_s))
             if run != json.dumps(study.body["applications"][pick], sort_keys=True):
-                st.caption("The inputs changed since this assessment: press Assess to update.")
+                st.caption(_("The inputs changed since this assessment: press Assess to update."))
             _results(opened, assessment)
     if study is not None:
         _capacity_section(opened, source.key, ledger_path, revision, policy_json)

@@ -29,6 +29,8 @@ from app_pages.common import (
 )
 from app_pages.study_files import study_box
 from application import SERVICE_PRESSURE_M, ScenarioFileError, Study, build_study, study_file_name
+from application.i18n import _
+from application.i18n_terms import leakage_verdict
 from application.leakage_study import (
     AREA_KEY,
     EXPANSION_KEY,
@@ -90,7 +92,7 @@ def _on_load(study: Study) -> None:
         state[f"lk_{key}_{ver}"] = study.body.get(key)
     state[f"lk_period_{ver}"] = study.body.get("period", "")
     state["lk_body"] = body
-    state["lk_name"] = study.name or "Leakage settings"
+    state["lk_name"] = study.name or _("Leakage settings")
     state["lk_ver"] = ver
     state.pop("lk_run", None)
 
@@ -103,8 +105,8 @@ def _zoning(loaded: dict, ver: int):
         options.append("file")
     start = "one" if spec is None else ("pumps" if spec == {"boundaries": PUMPS_AND_VALVES}
                                         else "file")
-    choice = st.selectbox("Zones", options, index=options.index(start),
-                          format_func=ZONINGS.get, key=f"lk_zoning_{ver}")
+    choice = st.selectbox(_("Zones"), options, index=options.index(start),
+                          format_func=lambda z: _(ZONINGS[z]), key=f"lk_zoning_{ver}")
     return {"one": None, "pumps": {"boundaries": PUMPS_AND_VALVES}, "file": spec}[choice]
 
 
@@ -114,10 +116,10 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
                                        EXPANSION_KEY: DEFAULT_EXPANSION_MM2}]
     everywhere = next((r for r in rules if "pipe" not in r and "zone" not in r), {})
     c1, c2, c3 = st.columns(3)
-    area = c1.number_input("Leak area, every pipe (mm² per 100 m)", min_value=0.0, step=0.1,
+    area = c1.number_input(_("Leak area, every pipe (mm² per 100 m)"), min_value=0.0, step=0.1,
                            value=float(everywhere.get(AREA_KEY, 0.0)), key=f"lk_area_{ver}",
-                           help="EPANET 2.3 FAVAD: crack area at zero pressure per 100 m")
-    expansion = c2.number_input("Expansion, every pipe (mm² per m of head, per 100 m)",
+                           help=_("EPANET 2.3 FAVAD: crack area at zero pressure per 100 m"))
+    expansion = c2.number_input(_("Expansion, every pipe (mm² per m of head, per 100 m)"),
                                 min_value=0.0, step=0.005, format="%.3f",
                                 value=float(everywhere.get(EXPANSION_KEY, 0.0)),
                                 key=f"lk_expansion_{ver}")
@@ -130,7 +132,7 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
         try:
             names = _zone_names(source.key, json.dumps(zones, sort_keys=True), opened)
         except ScenarioFileError as exc:
-            st.error(f"The zones cannot be drawn: {exc}", icon=":material/error:")
+            st.error(_("The zones cannot be drawn: {exc}").format(exc=exc), icon=":material/error:")
             names = []
         given = {r["zone"]: r for r in rules if "zone" in r}
         table = pd.DataFrame({"zone": names,
@@ -138,14 +140,14 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
                               EXPANSION_KEY: [given.get(z, {}).get(EXPANSION_KEY)
                                               for z in names]}).astype(
             {AREA_KEY: "float64", EXPANSION_KEY: "float64"})
-        st.caption("Per zone (empty: the every-pipe values). A zone rule beats the every-pipe "
-                   "rule; a pipe rule from a study file beats both.")
+        st.caption(_("Per zone (empty: the every-pipe values). A zone rule beats the every-pipe "
+                   "rule; a pipe rule from a study file beats both."))
         edited = st.data_editor(table, key=f"lk_zones_{ver}_{len(names)}", hide_index=True,
                                 disabled=["zone"], width="stretch", column_config={
                                     AREA_KEY: st.column_config.NumberColumn(
-                                        "area (mm²/100 m)", min_value=0.0),
+                                        _("area (mm²/100 m)"), min_value=0.0),
                                     EXPANSION_KEY: st.column_config.NumberColumn(
-                                        "expansion (mm²/m/100 m)", min_value=0.0,
+                                        _("expansion (mm²/m/100 m)"), min_value=0.0,
                                         format="%.3f")})
         for row in edited.to_dict("records"):
             if pd.notna(row[AREA_KEY]):
@@ -157,17 +159,17 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
                 part["leakage"].append(rule)
     pipes = [r for r in rules if "pipe" in r]
     if pipes:
-        st.caption(f"{len(pipes)} pipe rule(s) from the study file are kept: "
+        st.caption(_("{n} pipe rule(s) from the study file are kept: ").format(n=len(pipes))
                    + ", ".join(r["pipe"] for r in pipes[:10]))
         part["leakage"] += pipes
     c1, c2 = st.columns(2)
-    part["duration_h"] = c1.number_input("Run length (h)", min_value=1.0, step=1.0,
+    part["duration_h"] = c1.number_input(_("Run length (h)"), min_value=1.0, step=1.0,
                                          value=float(loaded.get("duration_h", 24.0)),
                                          key=f"lk_duration_{ver}")
     part["min_pressure_m"] = c2.number_input(
-        "Service pressure for the PRV sweep (m)", min_value=0.0, step=1.0,
+        _("Service pressure for the PRV sweep (m)"), min_value=0.0, step=1.0,
         value=float(loaded.get("min_pressure_m", SERVICE_PRESSURE_M)), key=f"lk_min_p_{ver}",
-        help="0.14 MPa ≈ 14 m (CJ/T 316-2009; medium-high confidence)")
+        help=_("0.14 MPa ≈ 14 m (CJ/T 316-2009; medium-high confidence)"))
     part.update(_sweep(opened, loaded.get("prv_sweep"), ver))
     return part
 
@@ -176,21 +178,21 @@ def _sweep(opened, loaded: dict | None, ver: int) -> dict:
     prvs = prv_names(opened.net)
     if not prvs:
         return {}
-    on = st.checkbox("Sweep a PRV setting (pressure management)", value=loaded is not None,
+    on = st.checkbox(_("Sweep a PRV setting (pressure management)"), value=loaded is not None,
                      key=f"lk_sweep_{ver}")
     if not on:
         return {}
     loaded = loaded or {"valves": prvs[:1], "settings_m": [25.0, 30.0, 35.0, 40.0]}
     settings = loaded["settings_m"]
     c1, c2, c3, c4 = st.columns(4)
-    valves = c1.multiselect("PRVs (set alike)", prvs,
+    valves = c1.multiselect(_("PRVs (set alike)"), prvs,
                             default=[v for v in loaded["valves"] if v in prvs] or prvs[:1],
                             key=f"lk_sweep_valves_{ver}")
-    low = c2.number_input("From (m)", min_value=0.0, value=float(min(settings)),
+    low = c2.number_input(_("From (m)"), min_value=0.0, value=float(min(settings)),
                           key=f"lk_sweep_from_{ver}")
     high = c3.number_input("To (m)", min_value=0.0, value=float(max(settings)),
                            key=f"lk_sweep_to_{ver}")
-    step = c4.number_input("Step (m)", min_value=0.5, step=0.5,
+    step = c4.number_input(_("Step (m)"), min_value=0.5, step=0.5,
                            value=float(settings[1] - settings[0]) if len(settings) > 1 else 5.0,
                            key=f"lk_sweep_step_{ver}")
     return {"prv_sweep": {"valves": valves, "settings_m": sweep_settings_m(low, high, step)}}
@@ -200,54 +202,53 @@ def _simulated(opened, run) -> None:
     net = run.network
     grade = net["grade"]
     box = GRADE_BOX.get(int(grade) if pd.notna(grade) else None, st.error)
-    box(f"**Network: {net['verdict']}** (CJJ 92-2016, over the {run.duration_h:g} h run)",
+    box(_("**Network: {verdict}** (CJJ 92-2016, over the {hours:g} h run)").format(
+        verdict=leakage_verdict(net["grade"], net["assessed_rate_pct"]), hours=run.duration_h),
         icon=":material/water_drop:")
     cols = st.columns(5)
-    cols[0].metric("Supplied (m³/d)", f"{net['supplied_m3'] / net['days']:,.0f}")
-    cols[1].metric("Leakage (m³/d)", f"{net['leakage_m3_per_d']:,.0f}")
-    cols[2].metric("Leakage rate (%)", f"{net['leakage_rate_pct']:.2f}")
-    cols[3].metric("Gross loss rate R_WL (%)", f"{net['gross_loss_rate_pct']:.2f}")
-    cols[4].metric("Assessed rate R_BL (%)", f"{net['assessed_rate_pct']:.2f}")
+    cols[0].metric(_("Supplied (m³/d)"), f"{net['supplied_m3'] / net['days']:,.0f}")
+    cols[1].metric(_("Leakage (m³/d)"), f"{net['leakage_m3_per_d']:,.0f}")
+    cols[2].metric(_("Leakage rate (%)"), f"{net['leakage_rate_pct']:.2f}")
+    cols[3].metric(_("Gross loss rate R_WL (%)"), f"{net['gross_loss_rate_pct']:.2f}")
+    cols[4].metric(_("Assessed rate R_BL (%)"), f"{net['assessed_rate_pct']:.2f}")
     for message in run.messages:
         st.caption(message)
-    st.subheader("Water balance and CJJ 92 rates per zone")
+    st.subheader(_("Water balance and CJJ 92 rates per zone"))
     shown = ["supplied_m3", "registered_m3", "leakage_m3", "leakage_m3_per_d",
              "leakage_rate_pct", "gross_loss_rate_pct", "r1_pct", "r2_pct", "r3_pct",
              "r4_pct", "assessed_rate_pct", "verdict"]
     st.dataframe(run.table[shown], width="stretch", column_config={
         c: st.column_config.NumberColumn(c, format="%.2f") for c in shown[:-1]})
-    nodes, links, _ = web_geometry()
+    nodes, links, _attrs = web_geometry()
     layer = leakage_node_layer(opened, run)
     options = {"Zone leakage rate (%)": ("zone_leakage_rate_pct", "%"),
                "Leakage per junction (m³/d)": ("leakage_m3_per_d", "m³/d"),
                "Zone assessed rate R_BL (%)": ("zone_assessed_rate_pct", "%")}
-    colour = st.selectbox("Colour junctions by", list(options), key="lk_colour")
+    colour = st.selectbox(_("Colour junctions by"), list(options), key="lk_colour")
     column, unit = options[colour]
     scale = maps.sequential_scale(layer[column], colour, unit)
     st.pydeck_chart(maps.network_map(nodes, links, layer[column], scale, tooltip_value=colour,
                                      height_px=440), height=440)
     maps.legend(scale)
-    st.subheader("Minimum night flow (02:00–04:00)")
+    st.subheader(_("Minimum night flow (02:00–04:00)"))
     st.dataframe(run.night_flow, width="stretch", height=220)
     if run.sweep is not None:
-        st.subheader(f"PRV sweep: {', '.join(run.sweep_valves)}")
+        st.subheader(_("PRV sweep: {v0}").format(v0=', '.join(run.sweep_valves)))
         if run.sweep_best:
             saved = run.sweep.loc[run.sweep_best]
-            st.success(f"Best setting that keeps pressure compliance: **{run.sweep_best}**, "
-                       f"saving {saved['leakage_saved_m3_per_d']:,.1f} m³/d "
-                       f"({saved['leakage_saved_m3_per_yr']:,.0f} m³ a year).")
+            st.success(_("Best setting that keeps pressure compliance: **{sweep_best}**, saving {v1:,.1f} m³/d ({v2:,.0f} m³ a year).").format(sweep_best=run.sweep_best, v1=saved['leakage_saved_m3_per_d'], v2=saved['leakage_saved_m3_per_yr']))
         else:
-            st.info("No setting saves leakage while keeping pressure compliance.")
+            st.info(_("No setting saves leakage while keeping pressure compliance."))
         st.dataframe(run.sweep, width="stretch")
     cols = st.columns(3)
     with cols[0]:
-        csv_button("Zones (CSV)", run.table, "leakage_by_zone.csv", key="lk_zones_csv",
+        csv_button(_("Zones (CSV)"), run.table, _("leakage_by_zone.csv"), key="lk_zones_csv",
                    index=True)
     with cols[1]:
-        csv_button("Night flow (CSV)", run.night_flow, "night_flow.csv", key="lk_mnf_csv",
+        csv_button(_("Night flow (CSV)"), run.night_flow, _("night_flow.csv"), key="lk_mnf_csv",
                    index=True)
     with cols[2]:
-        st.download_button("Network + leakage layer (GeoPackage)",
+        st.download_button(_("Network + leakage layer (GeoPackage)"),
                            lambda: geopackage_bytes(opened, {"leakage": layer}),
                            file_name="leakage.gpkg", mime="application/geopackage+sqlite3",
                            key="lk_gpkg", icon=":material/download:")
@@ -257,37 +258,37 @@ def _reported(body: dict) -> None:
     try:
         result = reported_assessment(body, "<inputs>")
     except ScenarioFileError as exc:
-        st.error(f"Not assessed: {exc}", icon=":material/error:")
+        st.error(_("Not assessed: {exc}").format(exc=exc), icon=":material/error:")
         return
     box = GRADE_BOX.get(result.grade, st.error)
-    box(f"**{body.get('period') or 'Period'}: {result.verdict}**", icon=":material/calculate:")
+    box(f"**{body.get('period') or _('Period')}: {leakage_verdict(result.grade, result.assessed_rate_pct)}**", icon=":material/calculate:")
     cols = st.columns(4)
-    cols[0].metric("Gross loss rate R_WL (%)", f"{result.gross_loss_rate_pct:.2f}")
-    cols[1].metric("Corrections R1+R2+R3+R4 (%)", f"{result.corrections_pct:.2f}")
-    cols[2].metric("Assessed rate R_BL (%)", f"{result.assessed_rate_pct:.2f}")
-    cols[3].metric("Non-revenue water (%)", "–" if pd.isna(result.nrw_pct)
+    cols[0].metric(_("Gross loss rate R_WL (%)"), f"{result.gross_loss_rate_pct:.2f}")
+    cols[1].metric(_("Corrections R1+R2+R3+R4 (%)"), f"{result.corrections_pct:.2f}")
+    cols[2].metric(_("Assessed rate R_BL (%)"), f"{result.assessed_rate_pct:.2f}")
+    cols[3].metric(_("Non-revenue water (%)"), "–" if pd.isna(result.nrw_pct)
                    else f"{result.nrw_pct:.2f}")
     table = result.to_series().rename("value").rename_axis("item").to_frame()
     st.dataframe(table.astype(str), width="stretch", height=240)
-    csv_button("Assessment (CSV)", table, "leakage_assessment.csv", key="lk_reported_csv",
+    csv_button(_("Assessment (CSV)"), table, _("leakage_assessment.csv"), key="lk_reported_csv",
                index=True)
 
 
 def page() -> None:
     """Draw the Leakage page."""
-    st.title("Leakage")
-    st.caption("Gross loss rate R_WL = (supplied − registered) / supplied, and the assessed "
+    st.title(_("Leakage"))
+    st.caption(_("Gross loss rate R_WL = (supplied − registered) / supplied, and the assessed "
                "rate R_BL = R_WL − (R1 + R2 + R3 + R4) against grade 1 (≤ 10 %) and grade 2 "
                "(≤ 12 %), CJJ 92-2016; published quarterly (§16). Pressure management is the "
-               "main lever against leakage (§14).")
+               "main lever against leakage (§14)."))
     opened, source = current_network(), current_source()
     ver = state.get("lk_ver", 0)
     loaded = state.get("lk_body", {})
 
-    st.subheader("Leakage on the network")
+    st.subheader(_("Leakage on the network"))
     part = _settings(opened, source, loaded, ver)
-    st.subheader("Reported figures of a period")
-    period = st.text_input("Period (e.g. 2025-Q1)", key=f"lk_period_{ver}")
+    st.subheader(_("Reported figures of a period"))
+    period = st.text_input(_("Period (e.g. 2025-Q1)"), key=f"lk_period_{ver}")
     values = {}
     cols = st.columns(2)
     for i, (key, (label, help_text, step)) in enumerate(FIELDS.items()):
@@ -296,8 +297,8 @@ def page() -> None:
     if values["household_metered_share"] is None:
         values["household_metered_share"] = 0.0
     body_now = {"period": period, **values, **part}  # empty values are dropped
-    state.setdefault("lk_name", "Leakage settings")
-    st.text_input("Study name", key="lk_name")
+    state.setdefault("lk_name", _("Leakage settings"))
+    st.text_input(_("Study name"), key="lk_name")
 
     def build() -> Study:
         stem = study_file_name(state["lk_name"], "leakage_settings")[:-5]
@@ -311,27 +312,27 @@ def page() -> None:
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
     if problem:
-        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+        st.error(_("Check the inputs: {problem}").format(problem=problem), icon=":material/error:")
     left, right = st.columns(2)
     body_json = json.dumps(study.body, sort_keys=True) if study else None
-    if left.button("Run and assess the network", type="primary",
+    if left.button(_("Run and assess the network"), type="primary",
                    disabled=study is None or not has_simulation(study.body),
                    icon=":material/play_arrow:"):
         state["lk_run"] = (source.key, body_json)
-    if right.button("Assess the reported figures", disabled=study is None
+    if right.button(_("Assess the reported figures"), disabled=study is None
                     or not has_reported(study.body), icon=":material/calculate:"):
         state["lk_reported"] = body_json
     run = state.get("lk_run")
     if run and run[0] == source.key:
-        with st.spinner("Running the network with its leakage…"):
+        with st.spinner(_("Running the network with its leakage…")):
             try:
                 result = _run(source.key, run[1], opened)
             except ScenarioFileError as exc:
-                st.error(f"Not run: {exc}", icon=":material/error:")
+                st.error(_("Not run: {exc}").format(exc=exc), icon=":material/error:")
                 result = None
         if result is not None:
             if run[1] != body_json:
-                st.caption("The inputs changed since this run: press Run to update.")
+                st.caption(_("The inputs changed since this run: press Run to update."))
             _simulated(opened, result)
     if state.get("lk_reported") and study is not None and has_reported(study.body):
         _reported(study.body)

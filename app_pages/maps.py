@@ -12,12 +12,15 @@ without internet access and needs no Mapbox or Carto key. Geometry is in EPSG:43
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+
+from application.i18n import _
 
 NO_VALUE = (190, 190, 190, 200)
 """Colour of elements without a value."""
@@ -57,7 +60,7 @@ class ColourScale:
                 for v, b in zip(values, bins)]
 
 
-def pressure_scale(service_m: float, title: str = "Pressure head (m)") -> ColourScale:
+def pressure_scale(service_m: float, title: str | None = None) -> ColourScale:
     """Pressure bins that mean something to a planner.
 
     Below 0 m (no water), below the service pressure (``service_m``, default 14 m =
@@ -68,39 +71,57 @@ def pressure_scale(service_m: float, title: str = "Pressure head (m)") -> Colour
     edges = (0.0, s, max(28.0, s), 50.0, 80.0)
     colours = ((90, 0, 0), (215, 48, 39), (252, 174, 97), (102, 189, 99), (49, 130, 189),
                (117, 60, 160))
-    labels = ("< 0 m (no water)", f"0–{s:g} m (below service)", f"{s:g}–{edges[2]:g} m",
-              f"{edges[2]:g}–50 m", "50–80 m", "> 80 m (high)")
-    return ColourScale(title, edges, colours, labels)
+    labels = (_("< 0 m (no water)"), _("0–{s:g} m (below service)").format(s=s),
+              f"{s:g}–{edges[2]:g} m", f"{edges[2]:g}–50 m", "50–80 m", _("> 80 m (high)"))
+    return ColourScale(title or _("Pressure head (m)"), edges, colours, labels)
 
 
-def hours_scale(title: str = "Hours below service pressure (h)") -> ColourScale:
+def hours_scale(title: str | None = None) -> ColourScale:
     """Bins for durations in hours: 0, up to 1, 1-6, 6-24, over 24 h."""
-    return ColourScale(title, (1e-9, 1.0, 6.0, 24.0),
+    return ColourScale(title or _("Hours below service pressure (h)"), (1e-9, 1.0, 6.0, 24.0),
                        ((102, 189, 99), (254, 224, 139), (252, 141, 89), (215, 48, 39),
                         (90, 0, 0)),
-                       ("0 h", "up to 1 h", "1–6 h", "6–24 h", "> 24 h"))
+                       ("0 h", _("up to 1 h"), "1–6 h", "6–24 h", "> 24 h"))
 
 
-def change_scale(title: str = "Change of the lowest daily pressure (m)") -> ColourScale:
+def change_scale(title: str | None = None) -> ColourScale:
     """Bins for a pressure change (m): falls in reds, about nothing in grey, rises in blue."""
-    return ColourScale(title, (-5.0, -1.0, -0.1, 0.1),
+    return ColourScale(title or _("Change of the lowest daily pressure (m)"), (-5.0, -1.0, -0.1, 0.1),
                        ((165, 0, 38), (244, 109, 67), (253, 174, 97), (224, 224, 224),
                         (69, 117, 180)),
-                       ("fall > 5 m", "fall 1–5 m", "fall 0.1–1 m", "within ±0.1 m",
-                        "rise > 0.1 m"))
+                       (_("fall > 5 m"), _("fall 1–5 m"), _("fall 0.1–1 m"), _("within ±0.1 m"),
+                        _("rise > 0.1 m")))
 
 
 def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
-    """Equal-interval bins over the finite range of ``values`` (viridis)."""
+    """Up to ``bins`` bins at the quantiles of the finite ``values`` (viridis).
+
+    Quantile edges separate the values actually present: a skewed layer (most base demands
+    near zero, a few large) still spreads over every colour, where equal intervals would put
+    nearly all of it in the first bin. Edges are rounded to the labels' digits and merged
+    where equal, so no bin is empty of values and no two labels read the same.
+    """
     finite = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     if high <= low:
         high = low + 1.0
-    cuts = np.linspace(low, high, bins + 1)
-    edges = tuple(float(c) for c in cuts[1:-1])
     digits = 0 if high - low >= 20 else (1 if high - low >= 2 else 2)
+    distinct = np.unique(finite.to_numpy())
+    if len(distinct) <= bins:  # one bin per value present, split halfway between them
+        inner = (distinct[1:] + distinct[:-1]) / 2.0
+    else:  # edges on values present ("higher"): each bin holds at least its lower edge
+        inner = np.unique(np.quantile(distinct if len(finite) == 0 else finite,
+                                      np.linspace(0.0, 1.0, bins + 1)[1:-1], method="higher"))
+        inner = inner[inner > low]
+    cuts = np.r_[low, inner, high]
+    edges = tuple(float(c) for c in inner)
+    # the fewest digits (at least the range's) that keep every label's bounds apart
+    digits = next((d for d in range(digits, 5) if len(np.unique(np.round(cuts, d))) == len(cuts)),
+                  4)
+    n = len(cuts) - 1
+    colours = tuple(_SEQUENTIAL[int(i)] for i in np.round(np.linspace(0, len(_SEQUENTIAL) - 1, n)))
     labels = tuple(f"{a:,.{digits}f}–{b:,.{digits}f} {unit}" for a, b in zip(cuts[:-1], cuts[1:]))
-    return ColourScale(title, edges, _SEQUENTIAL[:bins], labels)
+    return ColourScale(title, edges, colours, labels)
 
 
 def _view(nodes: pd.DataFrame, height_px: int, width_px: int = 900) -> pdk.ViewState:
@@ -136,8 +157,14 @@ def network_map(
     highlight_nodes: list[str] | None = None,
     tooltip_value: str = "",
     height_px: int = 500,
+    focus_nodes: list[str] | None = None,
 ) -> pdk.Deck:
     """A deck with links as grey paths and nodes coloured by ``values``.
+
+    The node layer has the id ``"nodes"`` and the link layer ``"links"``: a click on the
+    chart (``st.pydeck_chart(..., on_select=..., selection_mode="single-object")``) names
+    the element through :func:`picked`. ``focus_nodes`` zooms the view to those nodes (what
+    a result affects) instead of the whole network.
 
     Parameters
     ----------
@@ -192,12 +219,12 @@ def network_map(
     marked = set(highlight_links or ())
     link_data["colour"] = [[215, 48, 39, 255] if n in marked else [110, 110, 110, 180]
                            for n in link_data["name"]]
-    link_data["width"] = [6 if n in marked else 2 for n in link_data["name"]]
+    link_data["width"] = [6 if n in marked else 3 for n in link_data["name"]]  # 3 px: clickable
     link_data["value"] = ""
     layers = [
-        pdk.Layer("PathLayer", link_data, get_path="path", get_color="colour",
+        pdk.Layer("PathLayer", link_data, id="links", get_path="path", get_color="colour",
                   get_width="width", width_units=_PIXELS, pickable=True),
-        pdk.Layer("ScatterplotLayer", node_data, get_position=["lon", "lat"],
+        pdk.Layer("ScatterplotLayer", node_data, id="nodes", get_position=["lon", "lat"],
                   get_fill_color="colour", get_radius="radius", radius_units=_PIXELS,
                   stroked=True, get_line_color=[40, 40, 40, 160], line_width_min_pixels=0.5,
                   pickable=True),
@@ -205,11 +232,41 @@ def network_map(
     label = f"<br/>{tooltip_value}: {{value}}" if tooltip_value else ""
     # map_provider=None and no map_style: Streamlit then draws no basemap (map_style=None
     # would make it fetch a Carto style from the internet).
-    return pdk.Deck(layers=layers, initial_view_state=_view(nodes, height_px), map_provider=None,
+    focus = nodes.loc[nodes.index.astype(str).isin([str(n) for n in focus_nodes])] \
+        if focus_nodes else nodes
+    view = _view(focus if len(focus) else nodes, height_px)
+    basemap = basemap_layer()
+    return pdk.Deck(layers=([basemap] if basemap is not None else []) + layers,
+                    initial_view_state=view, map_provider=None,
                     tooltip={"html": "<b>{name}</b> ({type})" + label})
 
 
-def legend(scale: ColourScale, *, no_value: str = "no value",
+BASEMAP_ENV = "PLANNER_BASEMAP_URL"
+"""Setting (environment variable) with an XYZ raster tile URL for a basemap, e.g.
+``https://tile.example.org/{z}/{x}/{y}.png``. Unset by default: no basemap, no internet."""
+
+
+def basemap_layer() -> pdk.Layer | None:
+    """A raster tile layer from :data:`BASEMAP_ENV`, or None when the setting is empty."""
+    url = os.environ.get(BASEMAP_ENV, "").strip()
+    if not url:
+        return None
+    return pdk.Layer("TileLayer", data=url, id="basemap", min_zoom=0, max_zoom=19,
+                     tile_size=256, pickable=False)
+
+
+def picked(event, layer: str) -> str | None:
+    """Name of the element clicked in ``layer`` (``"nodes"`` or ``"links"``) of a map's
+    selection event (the value ``st.pydeck_chart`` returns or stores under its key)."""
+    try:
+        objects = event["selection"]["objects"]
+    except (KeyError, TypeError):
+        return None
+    hits = objects.get(layer) or []
+    return str(hits[0]["name"]) if hits and "name" in hits[0] else None
+
+
+def legend(scale: ColourScale, *, no_value: str | None = None,
            sources: bool = True) -> None:
     """Show the legend of a scale: title with unit, one swatch per bin.
 
@@ -223,11 +280,11 @@ def legend(scale: ColourScale, *, no_value: str = "no value",
         for c, label in zip(scale.colours, scale.labels))
     grey = (f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
             f'background:rgb{NO_VALUE[:3]};margin-right:4px;vertical-align:middle"></span>'
-            f"{no_value}")
+            f"{no_value or _('no value')}")
     if sources:
         grey += (f'<span style="display:inline-block;width:14px;height:14px;border-radius:7px;'
                  f'background:rgb{SOURCE[:3]};margin:0 4px 0 12px;vertical-align:middle">'
-                 "</span>tank or reservoir")
+                 "</span>" + _("tank or reservoir"))
     st.markdown(f'<div class="map-legend" style="font-size:0.85rem"><b>{scale.title}</b><br/>'
                 f"{swatches}{grey}</div>", unsafe_allow_html=True)
 
@@ -239,12 +296,12 @@ def utilisation_scale(high: float) -> ColourScale:
     100 %, above 100 % (overloaded, as ``plant_flows`` flags it).
     """
     over = float(np.nextafter(1.0, 2.0))  # exactly 100 % is not overloaded
-    return ColourScale("Plant utilisation (mean daily inflow or measured volume / design "
-                       "capacity, %)",
+    return ColourScale(_("Plant utilisation (mean daily inflow or measured volume / design "
+                         "capacity, %)"),
                        (0.6, float(high), over),
                        ((49, 130, 189), (102, 189, 99), (253, 174, 97), (215, 48, 39)),
-                       ("< 60 %", f"60–{100 * high:g} %", f"{100 * high:g}–100 % (high)",
-                        "> 100 % (overloaded)"))
+                       ("< 60 %", f"60–{100 * high:g} %", _("{high:g}–100 % (high)").format(high=100 * high),
+                        _("> 100 % (overloaded)")))
 
 
 def rate_scale(title: str) -> ColourScale:

@@ -13,9 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import maps
-from app_pages.common import csv_button, geopackage_bytes, web_geometry
+from app_pages.common import csv_button, document_buttons, geopackage_bytes, web_geometry
 from application import PlannerError
-from application.i18n import _
+from application.documents import emergency_supply_plan, shutdown_notice
+from application.i18n import _, fmt_datetime
 from application.register import (
     emergency_accounts,
     entry_from_plan,
@@ -39,149 +40,161 @@ def status_scale() -> maps.ColourScale:
     """Colours of the node categories during a shutdown (codes of ``STATUS_CODES``)."""
     names = sorted(STATUS_CODES, key=STATUS_CODES.get)
     edges = tuple(code + 0.5 for code in sorted(STATUS_CODES.values())[:-1])
-    return maps.ColourScale("Supply during the shutdown", edges, STATUS_COLOURS,
-                            tuple(names))
+    return maps.ColourScale(_("Supply during the shutdown"), edges, STATUS_COLOURS,
+                            tuple(_(n) for n in names))
 
 
 def _headline(plan) -> None:
     job = plan.job
-    what = "works" if plan.planned else "burst"
+    what = _("works") if plan.planned else _("burst")
     best = plan.best_window
     if plan.impact is None or best is None:
-        st.error(f"**{job.job_id}: no permitted start** for the {what} on pipe {job.pipe} in "
-                 f"the search horizon (earliest permitted "
-                 f"{plan.earliest_permitted:%Y-%m-%d %H:%M}).", icon=":material/event_busy:")
+        st.error(_("**{job_id}: no permitted start** for the {what} on pipe {pipe} in the search horizon (earliest permitted {earliest_permitted}).").format(job_id=job.job_id, what=what, pipe=job.pipe, earliest_permitted=fmt_datetime(plan.earliest_permitted)), icon=":material/event_busy:")
         return
     box = st.warning if (plan.emergency is not None and plan.emergency.required) \
         else st.success
-    box(f"**{job.job_id}: {what} on pipe {job.pipe}, valves closed "
-        f"{best['start']:%Y-%m-%d %H:%M} → {best['end']:%Y-%m-%d %H:%M}**",
+    box(_("**{job}: {what} on pipe {pipe}, valves closed {start} → {end}**").format(
+        job=job.job_id, what=what, pipe=job.pipe, start=fmt_datetime(best["start"]),
+        end=fmt_datetime(best["end"])),
         icon=":material/event_available:")
 
 
 def _metrics(plan) -> None:
     s = plan.impact.summary
     cols = st.columns(5)
-    cols[0].metric("Customers without water", f"{int(s['customers_without_water']):,}",
-                   help="Accounts that lose water because of the shutdown (more hours "
-                   "without water than without it)")
-    cols[1].metric(f"Customers below {plan.policy.min_pressure_m:g} m",
+    cols[0].metric(_("Customers without water"), f"{int(s['customers_without_water']):,}",
+                   help=_("Accounts that lose water because of the shutdown (more hours "
+                   "without water than without it)"))
+    cols[1].metric(_("Customers below {min_pressure_m:g} m").format(min_pressure_m=plan.policy.min_pressure_m),
                    f"{int(s['customers_below_min']):,}")
-    cols[2].metric("Customer-hours without water", f"{s['customer_hours_without_water']:,.0f}")
-    cols[3].metric("Demand not served (m³)", f"{s['demand_not_served_m3']:,.1f}")
-    cols[4].metric("Valves to close", f"{len(plan.valves_to_close)}")
+    cols[2].metric(_("Customer-hours without water"), f"{s['customer_hours_without_water']:,.0f}")
+    cols[3].metric(_("Demand not served (m³)"), f"{s['demand_not_served_m3']:,.1f}")
+    cols[4].metric(_("Valves to close"), f"{len(plan.valves_to_close)}")
 
 
 def _valves(plan) -> None:
-    st.subheader("Valves to close")
+    st.subheader(_("Valves to close"))
     iso = plan.isolation
-    st.caption(f"{len(iso.nodes)} nodes and {len(iso.links)} links are drained (segment of "
-               f"pipe {iso.pipe}). Side 'link': the drained part is on the valve's pipe; "
-               "'node': on the node side.")
+    st.caption(_("{v0} nodes and {v1} links are drained (segment of pipe {pipe}). Side 'link': the drained part is on the valve's pipe; 'node': on the node side.").format(v0=len(iso.nodes), v1=len(iso.links), pipe=iso.pipe))
     st.dataframe(plan.valves_to_close, width="stretch", column_config={
-        "link": st.column_config.TextColumn("on pipe"),
-        "node": st.column_config.TextColumn("at node"),
-        "side": st.column_config.TextColumn("drained side"),
-        "operable": st.column_config.CheckboxColumn("operable"),
-        "synthetic": st.column_config.CheckboxColumn("synthetic (confirm on site)")})
+        "link": st.column_config.TextColumn(_("on pipe")),
+        "node": st.column_config.TextColumn(_("at node")),
+        "side": st.column_config.TextColumn(_("drained side")),
+        "operable": st.column_config.CheckboxColumn(_("operable")),
+        "synthetic": st.column_config.CheckboxColumn(_("synthetic (confirm on site)"))})
     if len(iso.inoperable_passed):
-        st.warning(f"Inoperable valves passed: {', '.join(map(str, iso.inoperable_passed.index))}"
-                   f" — {len(iso.extra_nodes)} more nodes are drained.",
+        st.warning(_("Inoperable valves passed: {v0} — {v1} more nodes are drained.").format(v0=', '.join(map(str, iso.inoperable_passed.index)), v1=len(iso.extra_nodes)),
                    icon=":material/warning:")
 
 
 def _customers(opened, plan) -> None:
-    st.subheader("Customers who lose water")
+    st.subheader(_("Customers who lose water"))
     table = plan.impact_table
-    st.caption(f"{len(table)} junctions affected; customers are accounts. Hours count the "
-               "window only, with the shutdown and without it (baseline).")
+    st.caption(_("{v0} junctions affected; customers are accounts. Hours count the window only, with the shutdown and without it (baseline).").format(v0=len(table)))
     st.dataframe(table, width="stretch", height=260, column_config={
-        "category": st.column_config.TextColumn("impact"),
-        "customers": st.column_config.NumberColumn("customers (accounts)", format="%d"),
-        "hours_without_water": st.column_config.NumberColumn("without water (h)",
+        "category": st.column_config.TextColumn(_("impact")),
+        "customers": st.column_config.NumberColumn(_("customers (accounts)"), format="%d"),
+        "hours_without_water": st.column_config.NumberColumn(_("without water (h)"),
                                                              format="%.2f"),
         "baseline_hours_without_water": st.column_config.NumberColumn(
-            "without water, baseline (h)", format="%.2f"),
-        "hours_below_min": st.column_config.NumberColumn("below minimum (h)", format="%.2f"),
+            _("without water, baseline (h)"), format="%.2f"),
+        "hours_below_min": st.column_config.NumberColumn(_("below minimum (h)"), format="%.2f"),
         "baseline_hours_below_min": st.column_config.NumberColumn(
-            "below minimum, baseline (h)", format="%.2f"),
-        "min_pressure_m": st.column_config.NumberColumn("lowest pressure (m)", format="%.1f"),
-        "demand_not_served_m3": st.column_config.NumberColumn("demand not served (m³)",
+            _("below minimum, baseline (h)"), format="%.2f"),
+        "min_pressure_m": st.column_config.NumberColumn(_("lowest pressure (m)"), format="%.1f"),
+        "demand_not_served_m3": st.column_config.NumberColumn(_("demand not served (m³)"),
                                                               format="%.2f")})
     layer = affected_layer(opened, plan)
     nodes, links, _attrs = web_geometry()
     scale = status_scale()
+    hit = layer.index[layer["status_code"] > 0].astype(str).tolist()  # what the shutdown affects
     st.pydeck_chart(maps.network_map(nodes, links, layer["status_code"], scale,
                                      highlight_links=list(plan.isolation.links),
-                                     height_px=460), height=460)
+                                     height_px=460, focus_nodes=hit), height=460)
     maps.legend(scale)
     counts = layer["status"].value_counts()
-    st.caption("Red, thick: drained pipes. Nodes: " + ", ".join(
-        f"{name} {int(counts.get(name, 0))}" for name in sorted(STATUS_CODES,
+    st.caption(_("Red, thick: drained pipes. Nodes: ") + ", ".join(
+        f"{_(name)} {int(counts.get(name, 0))}" for name in sorted(STATUS_CODES,
                                                                  key=STATUS_CODES.get)))
 
 
 def _window(plan) -> None:
-    st.subheader("When it hurts least")
+    st.subheader(_("When it hurts least"))
     if not plan.planned:
-        st.caption("A burst is isolated at once: no start is searched.")
+        st.caption(_("A burst is isolated at once: no start is searched."))
         return
     windows = plan.windows
     permitted = windows[windows["permitted"]]
-    st.caption(f"{len(windows)} candidate starts every {plan.policy.start_step_h:g} h; "
-               f"{len(permitted)} permitted (notice {plan.policy.notice_h:g} h"
-               + (f", nights {plan.policy.night_start_h}–{plan.policy.night_end_h} h"
-                  if plan.policy.night_only else "") + "). Ranked by customer-hours "
-               "without water, then below the minimum, then demand not served.")
+    nights = (_(", nights {start}–{end} h").format(start=plan.policy.night_start_h,
+                                                   end=plan.policy.night_end_h)
+              if plan.policy.night_only else "")
+    st.caption(_("{n} candidate starts every {step:g} h; {permitted} permitted (notice {notice:g} h"
+                 "{nights}). Ranked by customer-hours without water, then below the minimum, "
+                 "then demand not served.").format(
+        n=len(windows), step=plan.policy.start_step_h, permitted=len(permitted),
+        notice=plan.policy.notice_h, nights=nights))
     if permitted.empty:
         return
-    chart = pd.DataFrame({"customer-hours without water": permitted[
+    chart = pd.DataFrame({_("customer-hours without water"): permitted[
         "customer_hours_without_water"].to_numpy(dtype=float)},
-        index=pd.Index(permitted.index, name="start"))
-    st.bar_chart(chart, x_label="start of the shutdown (local time)",
-                 y_label="customer-hours without water", height=240)
+        index=pd.Index(permitted.index, name=_("start")))
+    st.bar_chart(chart, x_label=_("start of the shutdown (local time)"),
+                 y_label=_("customer-hours without water"), height=240)
     shown = ["end", "customer_hours_without_water", "customer_hours_below_min",
              "demand_not_served_m3", "rank"]
     st.dataframe(permitted.sort_values("rank")[shown].head(10), width="stretch",
                  column_config={
                      "customer_hours_without_water": st.column_config.NumberColumn(
-                         "customer-hours without water", format="%.0f"),
+                         _("customer-hours without water"), format="%.0f"),
                      "customer_hours_below_min": st.column_config.NumberColumn(
-                         "customer-hours below minimum", format="%.0f"),
+                         _("customer-hours below minimum"), format="%.0f"),
                      "demand_not_served_m3": st.column_config.NumberColumn(
-                         "demand not served (m³)", format="%.1f")})
+                         _("demand not served (m³)"), format="%.1f")})
 
 
 def _notice(plan) -> None:
-    st.subheader("Notice list")
+    st.subheader(_("Notice list"))
     notice = plan.notice_list
     if plan.planned:
-        st.caption(f"Notify these customers at least {plan.policy.notice_h:g} h before the "
-                   "start (§14: web, SMS, community notice).")
+        st.caption(_("Notify these customers at least {notice_h:g} h before the start (§14: web, SMS, community notice).").format(notice_h=plan.policy.notice_h))
     else:
-        st.caption("Unplanned: notify these customers while repairing (§14).")
+        st.caption(_("Unplanned: notify these customers while repairing (§14)."))
     st.dataframe(notice, width="stretch", height=220, hide_index=True)
-    csv_button("Notice list (CSV)", notice, f"{safe_name(plan.job.job_id)}_notice.csv",
+    csv_button(_("Notice list (CSV)"), notice, _("{v0}_notice.csv").format(v0=safe_name(plan.job.job_id)),
                key="sd_notice_csv")
+    if plan.best_window is not None and plan.impact is not None:
+        with st.expander(_("The notice as posted"), expanded=False):
+            st.code(shutdown_notice(plan), language=None, wrap_lines=True)
+            document_buttons(lambda lang: shutdown_notice(plan, lang=lang),
+                             f"{safe_name(plan.job.job_id)}_notice", key="sd_notice_doc")
 
 
 def _emergency(plan) -> None:
-    st.subheader("Emergency water supply")
+    st.subheader(_("Emergency water supply"))
     e = plan.emergency
+    if e is not None and e.required:
+        with st.expander(_("Emergency water supply plan (document)"), expanded=False):
+            st.code(emergency_supply_plan(plan), language=None, wrap_lines=True)
+            document_buttons(lambda lang: emergency_supply_plan(plan, lang=lang),
+                             f"{safe_name(plan.job.job_id)}_emergency_plan", key="sd_plan_doc")
     if e is None or not e.required:
-        st.caption("Not required: " + (e.reason if e is not None else "no permitted start")
-                   + f" (§14: required beyond {plan.policy.emergency.after_h:g} h).")
+        st.caption(_("Not required: {reason} (§14: required beyond {after:g} h).").format(
+            reason=e.reason if e is not None else _("no permitted start"),
+            after=plan.policy.emergency.after_h))
         return
-    st.warning(f"**Required**: {e.reason}. {e.persons:,.0f} persons, "
-               f"{e.daily_volume_m3:,.1f} m³/d, {e.tanker_trips_per_day} tanker trips a day, "
-               f"{e.standpipe_taps} standpipe taps; draw {e.draw_rate_m3s * 1e3:.2f} L/s from "
-               f"{', '.join(e.points) or 'no point'}"
-               + ("" if e.points_ok else " (the points cannot keep the minimum pressure)"),
+    st.warning(_("**Required**: {reason}. {persons:,.0f} persons, {volume:,.1f} m³/d, {trips} "
+                 "tanker trips a day, {taps} standpipe taps; draw {draw:.2f} L/s from "
+                 "{points}").format(reason=e.reason, persons=e.persons,
+                                    volume=e.daily_volume_m3, trips=e.tanker_trips_per_day,
+                                    taps=e.standpipe_taps, draw=e.draw_rate_m3s * 1e3,
+                                    points=", ".join(e.points) or _("no point"))
+               + ("" if e.points_ok
+                  else _(" (the points cannot keep the minimum pressure)")),
                icon=":material/local_shipping:")
     st.dataframe(e.candidates, width="stretch", height=200, column_config={
-        "pressure_m": st.column_config.NumberColumn("pressure (m)", format="%.1f"),
-        "max_draw_m3s": st.column_config.NumberColumn("largest draw (m³/s)", format="%.4f"),
-        "pressure_at_need_m": st.column_config.NumberColumn("pressure drawing the need (m)",
+        "pressure_m": st.column_config.NumberColumn(_("pressure (m)"), format="%.1f"),
+        "max_draw_m3s": st.column_config.NumberColumn(_("largest draw (m³/s)"), format="%.4f"),
+        "pressure_at_need_m": st.column_config.NumberColumn(_("pressure drawing the need (m)"),
                                                             format="%.1f")})
 
 
@@ -189,14 +202,14 @@ def _downloads(opened, plan) -> None:
     name = safe_name(plan.job.job_id)
     cols = st.columns(3)
     with cols[0]:
-        csv_button("Valves to close (CSV)", plan.valves_to_close, f"{name}_valves.csv",
+        csv_button(_("Valves to close (CSV)"), plan.valves_to_close, _("{name}_valves.csv").format(name=name),
                    key="sd_valves_csv", index=True)
     with cols[1]:
-        csv_button("Affected customers (CSV)", plan.impact_table, f"{name}_customers.csv",
+        csv_button(_("Affected customers (CSV)"), plan.impact_table, _("{name}_customers.csv").format(name=name),
                    key="sd_customers_csv", index=True)
     with cols[2]:
         st.download_button(
-            "Network + shutdown layers (GeoPackage)",
+            _("Network + shutdown layers (GeoPackage)"),
             lambda: geopackage_bytes(opened, {"affected": affected_layer(opened, plan),
                                               "isolated": isolated_links_layer(opened, plan),
                                               "valves_to_close": valves_layer(opened, plan)}),
@@ -306,11 +319,11 @@ def show(opened, plan, accounts=None) -> None:
     _window(plan)
     hourly = plan.impact.hourly
     st.line_chart(hourly[["customers_without_water", "customers_below_min"]].rename(
-        columns={"customers_without_water": "without water (accounts)",
-                 "customers_below_min": "below minimum (accounts)"}),
-        x_label="hour (local time)", y_label="customers (accounts)", height=220)
-    st.caption("By hour of the window, with the shutdown: the most accounts at any time in "
-               "the hour, including any without water or below the minimum anyway.")
+        columns={"customers_without_water": _("without water (accounts)"),
+                 "customers_below_min": _("below minimum (accounts)")}),
+        x_label=_("hour (local time)"), y_label=_("customers (accounts)"), height=220)
+    st.caption(_("By hour of the window, with the shutdown: the most accounts at any time in "
+               "the hour, including any without water or below the minimum anyway."))
     _notice(plan)
     _notice_accounts(plan, accounts)
     _emergency(plan)

@@ -81,7 +81,7 @@ def _on_load(study: Study) -> None:
     state["sd_files"] = {key: str(study.resolve(study.body[key]).resolve())
                          for key in INPUT_FILE_KEYS if key in study.body}
     state["sd_body"] = study.body
-    state["sd_name"] = study.name or "Shutdown jobs"
+    state["sd_name"] = study.name or _("Shutdown jobs")
     state["sd_ver"] = state.get("sd_ver", 0) + 1
     state.pop("sd_run", None)
 
@@ -106,8 +106,36 @@ def _inputs(key: tuple, files_json: str, _opened):
 def _label(body: dict, section: str, index: int) -> str:
     item = body[section][index]
     if section == "jobs":
-        return f"{item['job_id']}: works on {item['pipe']} ({item['duration_h']:g} h)"
-    return f"{item['job_id']}: burst on {item['pipe']} at {item['time']}"
+        return _("{job}: works on {pipe} ({hours:g} h)").format(
+            job=item["job_id"], pipe=item["pipe"], hours=item["duration_h"])
+    return _("{job}: burst on {pipe} at {time}").format(job=item["job_id"], pipe=item["pipe"],
+                                                        time=item["time"])
+
+
+def _picked_pipe(pipe: str | None, body: dict, job_rows: list, burst_rows: list, policy: dict,
+                 now: str) -> None:
+    """A pipe clicked on the map: add a planned job or a burst on it to the tables."""
+    if pipe is None:
+        return
+    cols = st.columns([2, 1, 1])
+    cols[0].markdown(_("**Pipe {pipe}** picked on the map.").format(pipe=pipe))
+    n = len(job_rows) + len(burst_rows) + 1
+    if cols[1].button(_("Plan works on it"), key="sd_add_job", icon=":material/construction:"):
+        job = {"job_id": f"W-{n:03d}", "pipe": pipe, "duration_h": 6.0,
+               "description": _("works on water main {pipe}").format(pipe=pipe),
+               "not_before": None, "inoperable_valves": []}
+        _replace_tables(body, [*job_rows, job], burst_rows, policy, now)
+    if cols[2].button(_("Plan a burst on it"), key="sd_add_burst", icon=":material/water_damage:"):
+        burst = {"job_id": f"B-{n:03d}", "pipe": pipe, "time": now or None, "repair_h": 8.0,
+                 "description": _("repair of a burst on water main {pipe}").format(pipe=pipe),
+                 "inoperable_valves": []}
+        _replace_tables(body, job_rows, [*burst_rows, burst], policy, now)
+
+
+def _replace_tables(body: dict, jobs: list, bursts: list, policy: dict, now: str) -> None:
+    state["sd_body"] = {**body, "jobs": jobs, "bursts": bursts, "policy": policy, "now": now}
+    state["sd_ver"] = state.get("sd_ver", 0) + 1  # new table widgets show the new rows
+    st.rerun()
 
 
 def _planning(opened, source, study: Study, ver: int) -> None:
@@ -144,11 +172,11 @@ def _planning(opened, source, study: Study, ver: int) -> None:
                      "fallback: upload the billing system's account table to name real "
                      "customers."), icon=":material/warning:")
     items = study_items(body)
-    pick = st.selectbox("Job or burst to plan", range(len(items)), key=f"sd_pick_{ver}",
+    pick = st.selectbox(_("Job or burst to plan"), range(len(items)), key=f"sd_pick_{ver}",
                         format_func=lambda i: _label(body, *items[i]))
     section, index = items[pick]
     body_json = json.dumps(body, sort_keys=True)
-    if st.button("Plan the shutdown", type="primary", icon=":material/event_available:"):
+    if st.button(_("Plan the shutdown"), type="primary", icon=":material/event_available:"):
         now = study_now(body).isoformat(timespec="minutes")
         state["sd_run"] = (source.key, body_json, section, index, now)
     run = state.get("sd_run")
@@ -160,11 +188,12 @@ def _planning(opened, source, study: Study, ver: int) -> None:
         plan = _plan(*run, opened)
     except PlannerError as exc:
         progress.empty()
-        st.error(f"Not planned: {exc}", icon=":material/error:")
+        st.error(_("Not planned: {exc}").format(exc=exc), icon=":material/error:")
         return
-    progress.progress(1.0, text=f"Planned {plan.job.job_id} (study time {run[4]}).")
+    progress.progress(1.0, text=_("Planned {job} (study time {time}).").format(job=plan.job.job_id,
+                                                                        time=run[4]))
     if run[1:4] != (body_json, section, index):
-        st.caption("The inputs changed since this plan: press Plan to update.")
+        st.caption(_("The inputs changed since this plan: press Plan to update."))
     shutdown_results.show(opened, plan, accounts=inputs.accounts)
 
 
@@ -194,57 +223,57 @@ def _uploads() -> None:
 
 def _common_column_config() -> dict:
     return {
-        "job_id": st.column_config.TextColumn("job id", required=True),
-        "pipe": st.column_config.TextColumn("pipe", required=True),
-        "description": st.column_config.TextColumn("description"),
+        "job_id": st.column_config.TextColumn(_("job id"), required=True),
+        "pipe": st.column_config.TextColumn(_("pipe"), required=True),
+        "description": st.column_config.TextColumn(_("description")),
         "inoperable_valves": st.column_config.TextColumn(
-            "seized valves (comma-separated)", help="Valves the crew knows cannot be closed"),
+            _("seized valves (comma-separated)"), help=_("Valves the crew knows cannot be closed")),
     }
 
 
 def page() -> None:
     """Draw the Shutdowns page."""
-    st.title("Shutdowns")
-    st.caption("For works or a burst: which valves to close, which customers lose water, when "
+    st.title(_("Shutdowns"))
+    st.caption(_("For works or a burst: which valves to close, which customers lose water, when "
                "it hurts least, the 24-hour notice list, and emergency supply for outages over "
-               "24 hours (§14, §15, §19).")
+               "24 hours (§14, §15, §19)."))
     opened = current_network()
     body = state.get("sd_body", {"jobs": [], "bursts": [], "policy": {}})
     policy_in = body.get("policy", {})
     ver = state.get("sd_ver", 0)
 
-    st.subheader("Planned works")
+    st.subheader(_("Planned works"))
     jobs = st.data_editor(
         _table(body.get("jobs", []), JOB_COLUMNS), key=f"sd_jobs_{ver}", num_rows="dynamic",
         hide_index=True, width="stretch", column_config={
             **_common_column_config(),
-            "duration_h": st.column_config.NumberColumn("duration (h)", min_value=0.0),
-            "not_before": st.column_config.TextColumn("not before (YYYY-MM-DDThh:mm)"),
+            "duration_h": st.column_config.NumberColumn(_("duration (h)"), min_value=0.0),
+            "not_before": st.column_config.TextColumn(_("not before (YYYY-MM-DDThh:mm)")),
         })
-    st.subheader("Bursts")
+    st.subheader(_("Bursts"))
     bursts = st.data_editor(
         _table(body.get("bursts", []), BURST_COLUMNS), key=f"sd_bursts_{ver}",
         num_rows="dynamic", hide_index=True, width="stretch", column_config={
             **_common_column_config(),
-            "time": st.column_config.TextColumn("detected at (YYYY-MM-DDThh:mm)"),
-            "repair_h": st.column_config.NumberColumn("repair (h)", min_value=0.0),
+            "time": st.column_config.TextColumn(_("detected at (YYYY-MM-DDThh:mm)")),
+            "repair_h": st.column_config.NumberColumn(_("repair (h)"), min_value=0.0),
         })
-    st.markdown("**Rules**")
+    st.markdown(_("**Rules**"))
     cols = st.columns(5)
-    now = cols[0].text_input("Study time (YYYY-MM-DDThh:mm; empty: now)",
+    now = cols[0].text_input(_("Study time (YYYY-MM-DDThh:mm; empty: now)"),
                              value=body.get("now", ""), key=f"sd_now_{ver}")
-    notice = cols[1].number_input("Notice before a planned shutdown (h)", min_value=24.0,
+    notice = cols[1].number_input(_("Notice before a planned shutdown (h)"), min_value=24.0,
                                   value=float(policy_in.get("notice_h", 24.0)),
-                                  key=f"sd_notice_{ver}", help="§14: at least 24 h")
-    night = cols[2].checkbox("Night works only", value=bool(policy_in.get("night_only", False)),
+                                  key=f"sd_notice_{ver}", help=_("§14: at least 24 h"))
+    night = cols[2].checkbox(_("Night works only"), value=bool(policy_in.get("night_only", False)),
                              key=f"sd_night_{ver}")
-    start_h = cols[3].number_input("Night starts (clock hour)", min_value=0, max_value=23,
+    start_h = cols[3].number_input(_("Night starts (clock hour)"), min_value=0, max_value=23,
                                    value=int(policy_in.get("night_start_h", 22)),
                                    key=f"sd_night_start_{ver}", disabled=not night)
-    end_h = cols[4].number_input("Night ends (clock hour)", min_value=0, max_value=23,
+    end_h = cols[4].number_input(_("Night ends (clock hour)"), min_value=0, max_value=23,
                                  value=int(policy_in.get("night_end_h", 6)),
                                  key=f"sd_night_end_{ver}", disabled=not night,
-                                 help="22 → 6 spans midnight")
+                                 help=_("22 → 6 spans midnight"))
     policy = {"notice_h": notice, "night_only": night}
     if night:
         policy.update(night_start_h=start_h, night_end_h=end_h)
@@ -253,14 +282,18 @@ def page() -> None:
     pipes = sorted({str(r["pipe"]) for r in job_rows + burst_rows if isinstance(r["pipe"], str)})
     unknown = [p for p in pipes if p not in opened.net.wn.link_name_list]
     if unknown:
-        st.warning("Not links of this network: " + ", ".join(unknown[:20]))
+        st.warning(_("Not links of this network: ") + ", ".join(unknown[:20]))
     nodes, links, _attrs = web_geometry()
-    st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
-                                     height_px=420), height=420)
-    st.caption("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links.")
+    event = st.pydeck_chart(maps.network_map(nodes, links, None, None, highlight_links=pipes,
+                                             height_px=420),
+                            height=420, on_select="rerun", selection_mode="single-object",
+                            key="sd_pick_map")
+    st.caption(_("Red, thick: pipes of the jobs and bursts; blue: nodes; grey: other links. "
+                 "Click a pipe to plan a shutdown of it."))
+    _picked_pipe(maps.picked(event, "links"), body, job_rows, burst_rows, policy, now)
 
-    state.setdefault("sd_name", "Shutdown jobs")
-    st.text_input("Study name", key="sd_name")
+    state.setdefault("sd_name", _("Shutdown jobs"))
+    st.text_input(_("Study name"), key="sd_name")
 
     source = current_source()
     _uploads()
@@ -281,12 +314,12 @@ def page() -> None:
     except ScenarioFileError as exc:
         study, problem = None, str(exc)
     if problem and (len(jobs) or len(bursts)):
-        st.error(f"Check the inputs: {problem}", icon=":material/error:")
+        st.error(_("Check the inputs: {problem}").format(problem=problem), icon=":material/error:")
     elif study is None:
-        st.info("Add a job or a burst to the tables, or load a study file.",
+        st.info(_("Add a job or a burst to the tables, or load a study file."),
                 icon=":material/info:")
     else:
-        st.subheader("Plan")
+        st.subheader(_("Plan"))
         _planning(opened, source, study, ver)
 
 

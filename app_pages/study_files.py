@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import NETWORK_ERRORS
+from app_pages.common import NETWORK_ERRORS, apply_language
 from application import (
     ScenarioFileError,
     Study,
@@ -27,6 +27,7 @@ from application import (
     study_files,
     write_study,
 )
+from application.i18n import _
 from application.paths import SCENARIOS_DIR
 
 LOAD_ERRORS = NETWORK_ERRORS
@@ -44,25 +45,28 @@ def _apply(key: str, read: Callable[[], Study], on_load: Callable[[Study], None]
         on_load(study)
     except LOAD_ERRORS as exc:
         # a file the study names (network, registry) is at fault: say which study named it
-        where = (f"{study.source} names a bad file: " if study is not None and study.source
+        where = (_("{source} names a bad file: ").format(source=study.source) if study is not None and study.source
                  and study.source not in str(exc) else "")
-        _message(key, "error", f"Not loaded, nothing changed. {where}{exc}")
+        _message(key, "error", _("Not loaded, nothing changed. ") + f"{where}{exc}")
     else:
-        _message(key, "success", f"Loaded {study.name or study.source!s} ({study.source}).")
+        _message(key, "success", _("Loaded {name} ({source}).").format(
+            name=study.name or study.source, source=study.source))
 
 
 def _load_selected(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
+    apply_language()  # a callback runs before app.py: its messages need the language too
     path = st.session_state.get(f"{key}_choice")
     if not path:
-        _message(key, "error", "Choose a study file first.")
+        _message(key, "error", _("Choose a study file first."))
         return
     _apply(key, lambda: load_study(path, kind), on_load)
 
 
 def _load_upload(kind: str, key: str, on_load: Callable[[Study], None]) -> None:
+    apply_language()  # a callback runs before app.py: its messages need the language too
     upload = st.session_state.get(f"{key}_upload")
     if upload is None:
-        _message(key, "error", "Choose a file to upload first.")
+        _message(key, "error", _("Choose a file to upload first."))
         return
     _apply(key, lambda: parse_uploaded_study(upload.name, upload.getvalue(), kind), on_load)
 
@@ -107,7 +111,7 @@ def study_box(
     expanded : bool
         Open the box at first.
     """
-    with st.expander("Study file: save or load (YAML)", expanded=expanded,
+    with st.expander(_("Study file: save or load (YAML)"), expanded=expanded,
                      icon=":material/description:"):
         try:
             study, problem = build(), None
@@ -116,27 +120,27 @@ def study_box(
         left, right = st.columns(2)
         with left:
             if problem:
-                st.caption(f":material/info: The inputs cannot be saved yet: {problem}")
+                st.caption(_(":material/info: The inputs cannot be saved yet: {problem}").format(problem=problem))
             name = study_file_name(study.name if study else "", kind)
-            st.download_button("Download this study", dump_study(study) if study else "",
+            st.download_button(_("Download this study"), dump_study(study) if study else "",
                                file_name=name, mime="application/x-yaml", key=f"{key}_download",
                                disabled=study is None, icon=":material/download:")
             target = studies_dir() / name
-            if st.button(f"Save to {_short(target)}", key=f"{key}_save", disabled=study is None,
+            if st.button(_("Save to {v0}").format(v0=_short(target)), key=f"{key}_save", disabled=study is None,
                          icon=":material/save:"):
                 for file_name, data in (companions(study) if companions else {}).items():
                     atomic_write_bytes(target.parent / file_name, data)
                 write_study(study, target)
-                _message(key, "success", f"Saved {target}.")
+                _message(key, "success", _("Saved {target}.").format(target=target))
         with right:
-            st.selectbox("Saved and example studies", _choices(kind), key=f"{key}_choice",
+            st.selectbox(_("Saved and example studies"), _choices(kind), key=f"{key}_choice",
                          format_func=lambda p: _short(Path(p)), index=None,
-                         placeholder="choose a file")
-            st.button("Load the chosen file", key=f"{key}_load", on_click=_load_selected,
+                         placeholder=_("choose a file"))
+            st.button(_("Load the chosen file"), key=f"{key}_load", on_click=_load_selected,
                       args=(kind, key, on_load), icon=":material/folder_open:")
-            st.file_uploader("Or upload a study file (.yaml, up to 1 MB)",
+            st.file_uploader(_("Or upload a study file (.yaml, up to 1 MB)"),
                              type=["yaml", "yml"], key=f"{key}_upload")
-            st.button("Load the upload", key=f"{key}_load_upload", on_click=_load_upload,
+            st.button(_("Load the upload"), key=f"{key}_load_upload", on_click=_load_upload,
                       args=(kind, key, on_load), icon=":material/upload_file:")
         level, text = st.session_state.get(f"{key}_msg", (None, None))
         if level == "error":

@@ -8,9 +8,61 @@ application layer uses: :func:`new_figure` and :func:`finish_map`.
 from __future__ import annotations
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+CJK_FONT_FAMILY = "Noto Sans SC"
+"""Family of the shipped CJK font (Noto Sans SC, SIL OFL 1.1, from the
+``pylopdf-fonts-zh-cn`` wheel): Chinese labels render with no system fonts installed."""
+
+
+def register_cjk_font() -> str:
+    """Add Noto Sans SC to matplotlib and put it first in the sans-serif list (idempotent).
+
+    Returns
+    -------
+    str
+        The font file registered.
+    """
+    from pylopdf_fonts_zh_cn import sans_path
+
+    path = str(sans_path())
+    if path not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    families = matplotlib.rcParams["font.sans-serif"]
+    if CJK_FONT_FAMILY not in families:
+        matplotlib.rcParams["font.sans-serif"] = [CJK_FONT_FAMILY, *families]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the font has no U+2212
+    return path
+
+
+register_cjk_font()
+
+
+def ensure_static_font(folder):
+    """Copy the CJK font into ``folder`` (the app's ``static/``) unless it is there already.
+
+    Streamlit serves ``static/`` when ``server.enableStaticServing`` is on; the theme in
+    ``.streamlit/config.toml`` loads the font from there, so the browser needs no system
+    font for Chinese. Returns the path of the copy.
+    """
+    import shutil
+    from pathlib import Path
+
+    from pylopdf_fonts_zh_cn import sans_path
+
+    source = Path(sans_path())
+    target = Path(folder) / source.name
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    return target
 
 
 def new_figure(figsize: tuple[float, float], label: str):

@@ -5,4 +5,23 @@ library has the same name: whichever loads first wins. Import owa-epanet first s
 EPANET 2.3 (reference for leakage) and EPANET 2.2 (through WNTR) work in one process.
 """
 
+import os  # noqa: E402
+
 import epanet.toolkit  # noqa: F401  (load order matters, see above)
+
+# The app's default language is Simplified Chinese; the page tests that read English text
+# ask for English (tests/test_i18n_*.py and the browser test switch languages themselves).
+os.environ.setdefault("PLANNER_LANGUAGE", "en")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_tests():
+    """The test thread speaks the pages' language too (AppTest formats widget options with
+    the page's ``format_func=_`` in this thread)."""
+    from application.i18n import use_language
+
+    with use_language(os.environ["PLANNER_LANGUAGE"]):
+        yield

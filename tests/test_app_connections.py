@@ -72,8 +72,10 @@ def test_one_application_is_assessed_on_the_demo(app, example):
         f"{expected.customer_min_pressure_m:.1f}"
     assert expected.required_head_m == 28.0  # GB 50013: 6 storeys
     reply = app.code[0].value
-    assert reply.startswith("Application A-NEW (commercial, mean demand 3 L/s, meter DN25, "
-                            "6 storeys)") and "at junction J411" in reply
+    assert reply.startswith("Reply to service application A-NEW")  # application.documents
+    assert "(customer class: commercial; mean demand 3 L/s; meter DN25; 6 storey(s))" in reply
+    assert "at junction J411" in reply
+    assert f"({expected.customer_min_pressure_m:.1f} m)" in reply  # MPa with m beside it
     neighbours = next(d.value for d in app.dataframe if "change_m" in d.value.columns)
     assert len(neighbours) == min(50, len(affected_neighbours(expected)))
     assert (neighbours["change_m"] < -0.01).all()
@@ -94,7 +96,7 @@ def test_example_study_by_map_position_with_its_ledger(app, example):
     assert expected.tap.split and expected.tap.main is not None
     assert _verdict_box(app) == f"**A-2025-003: {expected.verdict}**"
     assert f"to main {expected.tap.main}" in app.code[0].value
-    assert "11000 track" in app.code[0].value  # low-risk project (§2)
+    assert "Service track: 11000," in app.code[0].value  # low-risk project (§2)
     ledger = next(d.value for d in app.dataframe if "approved_at" in d.value.columns)
     assert list(ledger["status"]) == ["connected", "approved", "received"]
 

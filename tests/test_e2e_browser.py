@@ -67,6 +67,9 @@ def server(tmp_path_factory):
     """The app on http://127.0.0.1:<free port>, saving studies to a temp folder."""
     if MISSING:
         pytest.fail(f"end-to-end browser test cannot run in CI: {MISSING}")
+    from application.plots import ensure_static_font
+
+    ensure_static_font(REPO / "static")  # the interface's Chinese font, before the first page
     port = _free_port()
     folder = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "PLANNER_STUDIES_DIR": str(folder / "studies")}
@@ -233,8 +236,8 @@ def step_connections(ui: UI) -> None:
     box = ui.page.locator("[data-testid='stAlertContainer']").filter(has_text="A-NEW: ").first
     assert f"A-NEW: {expected.verdict}" in [line.strip() for line in
                                             box.inner_text().splitlines()]
-    ui.text(f"Lowest pressure at the customer over 24 h: "
-            f"{expected.customer_min_pressure_m:.1f} m")
+    ui.text(f"Lowest pressure at the customer: {expected.customer_min_pressure_m / 100:.2f} MPa "
+            f"({expected.customer_min_pressure_m:.1f} m)")
     ui.text("Change of the lowest daily pressure (m)")
     ui.no_exception()
     ui.shot("connections")
@@ -262,7 +265,8 @@ def step_shutdowns(ui: UI) -> None:
     summary = expected.impact.summary
     assert ui.metric("Customers without water") == f"{summary['customers_without_water']:,}"
     assert ui.metric("Valves to close") == str(len(expected.valves_to_close))
-    ui.text(f"valves closed {expected.best_window['start']:%Y-%m-%d %H:%M}")
+    start = expected.best_window["start"]
+    ui.text(f"valves closed {start.day} {start:%B %Y %H:%M}")
     ui.text("Supply during the shutdown")  # the map's legend
     ui.no_exception()
     ui.shot("shutdowns")
@@ -291,12 +295,138 @@ def step_leakage(ui: UI) -> None:
     ui.shot("leakage")
 
 
+def step_pages_in_chinese_and_english(ui: UI) -> None:
+    """Every page opened in Simplified Chinese (``?lang=zh_CN``: the app's default language),
+    its title the catalog's; then the sidebar switch turns it into English. Screenshots
+    ``zh_<page>.png``."""
+    import re
+
+    from app_pages import PAGES
+    from application.i18n import _, use_language
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for spec in PAGES:
+        ui.open(f"{spec.url_path}?lang=zh_CN")
+        with use_language("zh_CN"):
+            title = _(spec.title)
+        ui.page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True) \
+            .first.wait_for(timeout=PAGE_TIMEOUT_MS)  # the navigation in Chinese
+        assert cjk.search(ui.page.locator("h1").first.inner_text()), spec.url_path
+        ui.no_exception()
+        ui.shot(f"zh_{spec.url_path}")
+    ui.page.locator("[data-testid='stSidebar']").get_by_text("English").click()
+    ui.idle()
+    ui.page.locator("[data-testid='stSidebarNav']").get_by_text(PAGES[-1].title, exact=True) \
+        .first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    assert not cjk.search(ui.page.locator("h1").first.inner_text())
+    ui.no_exception()
+
+
+def _map_pixel(ui: UI, kind: str) -> tuple[float, float]:
+    """A page point on the first deck.gl map that shows a junction (``kind="junction"``: the
+    middle of a small dark-blue dot) or a plain pipe (``"pipe"``: a grey line pixel away
+    from every dot), found in a screenshot of the canvas (what the planner sees)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    canvas = ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first
+    canvas.scroll_into_view_if_needed()  # the mouse clicks in the viewport
+    ui.page.wait_for_timeout(800)
+    rgb = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    box = canvas.bounding_box()  # after the scroll
+    scale = rgb.shape[1] / box["width"]  # device pixels per page pixel
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    blue = (b - r > 50) & (r < 120)
+    grey = (abs(r - g) < 12) & (abs(g - b) < 12) & (r > 90) & (r < 200)
+
+    def window(mask: np.ndarray, half: int) -> np.ndarray:
+        """True where the (2 half + 1)^2 square around a pixel is all ``mask``."""
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        full = sliding_window_view(np.pad(mask, half), (2 * half + 1, 2 * half + 1))
+        return full.all(axis=(-1, -2))
+
+    def near(mask: np.ndarray, half: int) -> np.ndarray:
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        full = sliding_window_view(np.pad(mask, half), (2 * half + 1, 2 * half + 1))
+        return full.any(axis=(-1, -2))
+
+    if kind == "junction":  # inside a dot of radius ~4 px, not a large tank/reservoir dot
+        hits = window(blue, 1) & ~window(blue, 5)
+    else:
+        hits = grey & ~near(blue, 8)
+    ys, xs = np.nonzero(hits)
+    assert len(xs), f"no {kind} found on the map"
+    k = len(xs) // 2
+    return box["x"] + xs[k] / scale, box["y"] + ys[k] / scale
+
+
+def step_click_to_place_an_application(ui: UI) -> None:
+    """Connections page: a click on a junction of the placing map moves the application to
+    that junction (the form's junction box changes to it)."""
+    ui.open("connections")
+    ui.text("Place on the map (click a junction)")
+    ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first \
+        .wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(2000)  # the WebGL draw
+    x, y = _map_pixel(ui, "junction")
+    ui.page.mouse.move(x, y)
+    tooltip = ui.page.locator(".deck-tooltip").first
+    tooltip.wait_for(timeout=PAGE_TIMEOUT_MS)
+    node = tooltip.inner_text().split()[0]  # "J295 (Junction)": the junction under the mouse
+    shown = ("(node) => [...document.querySelectorAll(\"[data-testid='stSelectbox']\")].some(e =>"
+             " e.innerText.includes(node) || [...e.querySelectorAll('input')].some("
+             "i => (i.value || '').includes(node) || (i.getAttribute('aria-label') || '')"
+             ".includes(node)))")
+    for attempt in range(3):  # a click that lands while the chart redraws is lost: retry
+        ui.page.mouse.click(x, y)
+        ui.idle()
+        try:  # the form's junction box now holds the clicked junction
+            ui.page.wait_for_function(shown, arg=node, timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            ui.page.mouse.move(x, y)
+            ui.page.wait_for_timeout(1000)
+    ui.no_exception()
+    ui.shot("connections_click_to_place")
+
+
+def step_click_to_pick_a_pipe(ui: UI) -> None:
+    """Shutdowns page: a click on a pipe of the map offers to plan works on it; accepting
+    puts a job on that pipe in the table."""
+    ui.open("shutdowns")
+    ui.page.locator("[data-testid='stDeckGlJsonChart']").first.locator("canvas").first \
+        .wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.page.wait_for_timeout(2000)
+    x, y = _map_pixel(ui, "pipe")
+    ui.page.mouse.move(x, y)
+    ui.page.mouse.click(x, y)
+    ui.idle()
+    picked = ui.text("picked on the map.")
+    pipe = picked.inner_text().split("Pipe", 1)[1].split()[0]
+    ui.click("Plan works on it")
+    ui.idle()
+    assert pipe.startswith("P")
+    # the job table now has a job on the pipe: the study builds and can be planned
+    ui.page.get_by_role("button", name="Plan the shutdown").wait_for(timeout=PAGE_TIMEOUT_MS)
+    ui.no_exception()
+    ui.shot("shutdowns_click_to_pick")
+
+
 STEPS: list[Callable[[UI], None]] = [
     step_network,
     step_capacity,
     step_connections,
     step_shutdowns,
     step_leakage,
+    step_pages_in_chinese_and_english,
+    step_click_to_place_an_application,
+    step_click_to_pick_a_pipe,
 ]
 """The walk through the app, in order; each step gets a fresh tab (a fresh session)."""
 
