@@ -239,8 +239,11 @@ def _file_error(exc, source: str | None, key: str) -> ScenarioFileError:
 
 
 FILE_COLUMNS = ("link", "node", "valve", "operable", "synthetic", "customers", "name",
-                "junction", "junctions", "valves")
-"""Column and layer names a valve or customer file is expected to have (may be quoted)."""
+                "junction", "junctions", "valves", "id", "pipe", "position", "normal_status",
+                "dn", "account_id", "address", "class", "meter_dn", "x", "y", "phone",
+                "sensitive")
+"""Column and layer names a valve, customer or account file is expected to have (quoted in
+messages as field names; never cell values)."""
 
 
 def read_inputs(opened, body: dict[str, Any], *, resolve: Callable[[str], Path] = Path,
