@@ -177,7 +177,7 @@ def ledger_panel(item: dict, get_study, policy) -> None:
             csv_button(file, tables[name], file, key=f"led_csv_{name}",
                        index=name in ("ledger", "clock"))
     with cols[4]:
-        st.download_button("ledger.xlsx", lambda: ledger_xlsx_bytes(tables),
+        st.download_button(_("Ledger (XLSX)"), lambda: ledger_xlsx_bytes(tables),
                            file_name="ledger.xlsx", key="led_xlsx", icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument."
                            "spreadsheetml.sheet")

@@ -77,7 +77,7 @@ def _segment_view(opened, source) -> None:
     st.dataframe(table, width="stretch", height=360)
     cols = st.columns(2)
     with cols[0]:
-        csv_button(_("Segment criticality (CSV)"), table, "segment_criticality.csv",
+        csv_button(_("Segment criticality (CSV)"), table, _("segment_criticality.csv"),
                    key="cr_seg_csv", index=True)
     with cols[1]:
         st.download_button(
@@ -150,7 +150,7 @@ def page() -> None:
             _("demand not served (L/s)"), format="%.2f")})
     cols = st.columns(2)
     with cols[0]:
-        csv_button(_("Criticality table (CSV)"), table, "criticality.csv", key="cr_csv",
+        csv_button(_("Criticality table (CSV)"), table, _("criticality.csv"), key="cr_csv",
                    index=True)
     with cols[1]:
         st.download_button(

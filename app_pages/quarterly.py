@@ -70,7 +70,7 @@ def _register_tables(reg) -> None:
     st.dataframe(compliance_table(current), width="stretch", height=240)
     with st.expander(_("Audit trail (every version)")):
         st.dataframe(reg.history(), width="stretch", hide_index=True)
-    with st.form("q_correct"):
+    with st.form(key="q_correct"):
         st.markdown("**" + _("Correct a record") + "**")
         cols = st.columns(4)
         oid = cols[0].selectbox(_("Outage"), list(current.index), key="q_corr_id")
@@ -119,7 +119,7 @@ def _figures(reg, year: int, quarter: int) -> dict:
             result = run_current(NetworkRunSettings())
             state["q_pressure"] = pressure_compliance_pct(current_network(), result)
     values = {}
-    with st.form("q_figures"):
+    with st.form(key="q_figures"):
         cols = st.columns(len(ENTERED_FIGURES))
         for col, key in zip(cols, ENTERED_FIGURES):
             default = state.get("q_pressure") if key == "pressure_compliance_pct" else None

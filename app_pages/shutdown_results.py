@@ -230,7 +230,8 @@ def _notice_accounts(plan, accounts) -> None:
     st.dataframe(table, width="stretch", height=260, hide_index=True, column_config={
         "sensitive": st.column_config.CheckboxColumn(_("sensitive"))})
     csv_button(_("Notice list by account (CSV)"), table,
-               f"{safe_name(plan.job.job_id)}_notice_accounts.csv", key="sd_notice_acc_csv")
+               _("{v0}_notice_accounts.csv").format(v0=safe_name(plan.job.job_id)),
+               key="sd_notice_acc_csv")
 
 
 def _emergency_accounts(plan, accounts) -> None:
@@ -240,7 +241,8 @@ def _emergency_accounts(plan, accounts) -> None:
     st.markdown("**" + _("Accounts to supply (sensitive first)") + "**")
     st.dataframe(table, width="stretch", height=220, hide_index=True)
     csv_button(_("Emergency supply accounts (CSV)"), table,
-               f"{safe_name(plan.job.job_id)}_emergency_accounts.csv", key="sd_emerg_acc_csv")
+               _("{v0}_emergency_accounts.csv").format(v0=safe_name(plan.job.job_id)),
+               key="sd_emerg_acc_csv")
 
 
 def _when(text: str, field: str):
@@ -261,7 +263,7 @@ def _record(plan) -> None:
     st.subheader(_("Record in the outage register"))
     s = plan.impact.summary
     fmt = "%Y-%m-%dT%H:%M"
-    with st.form("sd_record"):
+    with st.form(key="sd_record"):
         cols = st.columns(3)
         who = cols[0].text_input(_("Recorded by"), key="sd_rec_by")
         ref = cols[1].text_input(_("Approval reference"), key="sd_rec_ref",
