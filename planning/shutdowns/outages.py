@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planning.sqlite_check import integrity_problem
+from planning.sqlite_check import refusal
 
 from .errors import ShutdownInputError
 
@@ -171,19 +171,9 @@ class OutageLog:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=30.0)
         try:
-            tables = {r[0] for r in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and "outages" not in tables:
-                raise ShutdownInputError(
-                    Path(self.path).name, None, None,
-                    "is an SQLite file but not an outage log (it holds the tables "
-                    f"{', '.join(sorted(tables))}); it was left unchanged")
-            problem = integrity_problem(self._conn) if tables else None
-            if problem:
-                raise ShutdownInputError(
-                    Path(self.path).name, None, None,
-                    f"is damaged (SQLite integrity check: {problem}); it was left unchanged: "
-                    "restore it from a backup")
+            tables, refused = refusal(self._conn, "outages", "an outage log")
+            if refused:
+                raise ShutdownInputError(Path(self.path).name, None, None, refused)
             with self._conn:
                 self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:

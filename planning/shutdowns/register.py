@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planning.sqlite_check import integrity_problem
+from planning.sqlite_check import refusal
 
 from .errors import ShutdownInputError
 
@@ -211,19 +211,9 @@ class OutageRegister:
         self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None,
                                      check_same_thread=False)
         try:
-            tables = {r[0] for r in self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables and "register_entries" not in tables:
-                raise ShutdownInputError(
-                    Path(self.path).name, None, None,
-                    "is an SQLite file but not an outage register (it holds the tables "
-                    f"{', '.join(sorted(tables))}); it was left unchanged")
-            problem = integrity_problem(self._conn) if tables else None
-            if problem:
-                raise ShutdownInputError(
-                    Path(self.path).name, None, None,
-                    f"is damaged (SQLite integrity check: {problem}); it was left unchanged: "
-                    "restore it from a backup")
+            tables, refused = refusal(self._conn, "register_entries", "an outage register")
+            if refused:
+                raise ShutdownInputError(Path(self.path).name, None, None, refused)
             if "quarter_figures" not in tables:  # a new file (schema creation writes)
                 self._conn.executescript(_SCHEMA)
         except sqlite3.OperationalError as exc:
