@@ -73,7 +73,7 @@ class EmergencyPolicy:
 
     after_h: float = 24.0
     litres_per_person_day: float = 15.0
-    persons_per_account: float = 2.62
+    persons_per_account: float = 2.62  # = customers.DEFAULT_PERSONS_PER_ACCOUNT
     draw_hours_per_day: float = 12.0
     tanker_m3: float = 8.0
     persons_per_tap: float = 250.0
@@ -113,6 +113,10 @@ class Policy:
         time on that weekday; matters for weekly patterns only).
     threads : int
         Threads for the start search.
+    residential_litres_per_person_day : float
+        Residential use per person, L/person/d, to estimate accounts from demand where no
+        billing data are given (GB/T 50331-2002 zone 5: 100-140; 120 by default); with
+        ``emergency.persons_per_account`` as the household size.
     emergency : EmergencyPolicy
     """
 
@@ -129,7 +133,16 @@ class Policy:
     forbidden_weekdays: tuple[int, ...] = ()
     model_start_weekday: int = 0
     threads: int = 2
+    residential_litres_per_person_day: float = 120.0
     emergency: EmergencyPolicy = field(default_factory=EmergencyPolicy)
+
+    @property
+    def use_m3_per_account_day(self) -> float:
+        """Average use of one account for estimates from demand, m3/d."""
+        from .customers import use_per_account_m3_day
+
+        return use_per_account_m3_day(self.emergency.persons_per_account,
+                                      self.residential_litres_per_person_day)
 
     @property
     def required_pressure_m(self) -> float:
