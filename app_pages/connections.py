@@ -39,6 +39,7 @@ from planning.connections import (
     Ledger,
     load_holidays,
 )
+from planning.service_level import MIN_SERVICE_PRESSURE_M
 from planning.studies import ScenarioFileError, Study, build_study, studies_dir, study_file_name
 from planning.studies.connection_study import (
     CUSTOMER_CLASSES,
@@ -55,8 +56,9 @@ from planning.studies.connection_study import (
 state = st.session_state
 POLICY = {  # key: (label with unit, help, default)
     "min_pressure_m": ("Network minimum pressure (m)",
-                       "0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
-                       "confidence): a connection fails if it pushes a customer below it.", 14.0),
+                       "0.14 MPa = 14.28 m at network extremities (CJ/T 316-2009; medium-high "
+                       "confidence): a connection fails if it pushes a customer below it.",
+                       MIN_SERVICE_PRESSURE_M),
     "free_external_line_max_m": ("Free external line up to (m)",
                                  "§12: free when the meter is DN40 or smaller and the external "
                                  "line is within X m. The plan text lost X: an assumption.", None),

@@ -59,6 +59,7 @@ from simulation import (
     peak_demand_time_s,
 )
 
+from ..service_level import MIN_SERVICE_PRESSURE_M
 from .errors import ConnectionInputError
 
 DEFAULT_RTOL = 1e-3
@@ -154,7 +155,8 @@ class SpareCapacity:
         minimum in the base case.
     """
 
-    def __init__(self, net, min_pressure_m: float = 14.0, time_s: int | None = None, *,
+    def __init__(self, net, min_pressure_m: float = MIN_SERVICE_PRESSURE_M,
+                 time_s: int | None = None, *,
                  rtol: float = DEFAULT_RTOL, atol_m3s: float = DEFAULT_ATOL_M3S,
                  q_max_m3s: float = DEFAULT_QMAX_M3S, start: str = "cold"):
         if not (math.isfinite(min_pressure_m) and min_pressure_m >= 0):
@@ -242,7 +244,7 @@ class SpareCapacity:
         return table
 
 
-def spare_capacity(net, node, min_pressure_m=14.0, time_s=None) -> float:
+def spare_capacity(net, node, min_pressure_m=MIN_SERVICE_PRESSURE_M, time_s=None) -> float:
     """Largest constant extra demand (m3/s) at ``node`` that keeps customers at pressure.
 
     In a single-period demand-driven solve at ``time_s`` (default: the pattern time of peak
@@ -275,7 +277,8 @@ def spare_capacity(net, node, min_pressure_m=14.0, time_s=None) -> float:
     return SpareCapacity(net, min_pressure_m, time_s).at(node)
 
 
-def spare_capacity_map(net, min_pressure_m: float = 14.0, time_s: int | None = None, *,
+def spare_capacity_map(net, min_pressure_m: float = MIN_SERVICE_PRESSURE_M,
+                       time_s: int | None = None, *,
                        nodes: Iterable[str] | None = None, ledger=None, placement=None,
                        policy=None, threads: int = 2, rtol: float = DEFAULT_RTOL) -> pd.DataFrame:
     """Spare capacity of every junction, as a table (see :meth:`SpareCapacity.table`).

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputfiles import InputFileError, read_text
+from ..service_level import MIN_SERVICE_PRESSURE_M
 from .application import Application
 from .errors import ConnectionInputError
 
@@ -187,7 +188,7 @@ class Policy:
     Hydraulics
     ----------
     min_pressure_m : float
-        Network minimum pressure, m (CJ/T 316: 0.14 MPa, about 14 m): a connection fails if
+        Network minimum pressure, m (CJ/T 316: 0.14 MPa = 14.28 m): a connection fails if
         it pushes a customer node below it.
     pda_minimum_pressure_m, pda_required_pressure_m, pda_exponent
         Pressure-driven demand in the 24-hour run: no water below the minimum (0 m), full
@@ -246,7 +247,7 @@ class Policy:
         overridden by a holiday file (:func:`load_holidays`).
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_PRESSURE_M
     pda_minimum_pressure_m: float = 0.0
     pda_required_pressure_m: float | None = None
     pda_exponent: float = 0.5

@@ -32,6 +32,7 @@ from .cjj92 import (
     Cjj92Result,
     assess_settings,
     cjj92_assess,
+    nominal_dn_mm,
     period_days,
 )
 from .errors import LeakageInputError
@@ -102,6 +103,7 @@ __all__ = [
     "ltown_zones",
     "mean_outlet_pressure_mpa",
     "minimum_night_flow",
+    "nominal_dn_mm",
     "period_days",
     "plot_monthly",
     "pressure_compliance",

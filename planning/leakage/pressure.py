@@ -24,8 +24,7 @@ Leakage saved
 -------------
 ``leakage_m3_per_d`` is the run's leakage volume divided by its length in days (a 24 h run:
 the day's volume). Saved per year = (base - case) per day x 365; ``leakage_saved_pct`` is
-that saving as a share of the base leakage; ``leakage_rate_pct`` = leakage / supply of the
-case. With demand-driven consumers, lower pressure changes only leakage; with
+that saving as a share of the base leakage. With demand-driven consumers, lower pressure changes only leakage; with
 pressure-driven demands the table also shows the supply that consumers lose.
 """
 
@@ -41,6 +40,7 @@ import pandas as pd
 import models
 from simulation import ScenarioRunner
 
+from ..service_level import MIN_SERVICE_PRESSURE_M
 from .balance import SECONDS_PER_DAY, volume_weights_s
 from .errors import LeakageInputError
 
@@ -63,7 +63,7 @@ class PressureCriteria:
         Compliance a case must reach, %; None (default) = the base run's compliance.
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_PRESSURE_M
     required_pct: float | None = None
 
 
@@ -105,7 +105,7 @@ def _hour_rows(times_s: np.ndarray) -> np.ndarray:
     return hours if hours.any() else np.ones(len(times_s), dtype=bool)
 
 
-def pressure_compliance(net, results, min_pressure_m: float = 14.0,
+def pressure_compliance(net, results, min_pressure_m: float = MIN_SERVICE_PRESSURE_M,
                         junctions: Sequence[str] | None = None) -> Compliance:
     """Pressure compliance of a run (see the module docstring for the definition).
 
@@ -148,7 +148,7 @@ def case_summary(net, results, criteria: PressureCriteria = PressureCriteria(),
     -------
     dict
         ``leakage_m3_per_d``, ``supplied_m3_per_d`` (network inflow from reservoirs and
-        tanks), ``consumption_m3_per_d``, ``leakage_rate_pct``, ``compliance_pct``,
+        tanks), ``consumption_m3_per_d``, ``compliance_pct``,
         ``min_pressure_m``, ``days``, ``converged`` (every hydraulic step converged; a
         case that did not never keeps compliance).
     """
@@ -168,7 +168,6 @@ def case_summary(net, results, criteria: PressureCriteria = PressureCriteria(),
         "leakage_m3_per_d": leak_m3 * per_day,
         "supplied_m3_per_d": supplied_m3 * per_day,
         "consumption_m3_per_d": used_m3 * per_day,
-        "leakage_rate_pct": 100.0 * leak_m3 / supplied_m3 if supplied_m3 > 0 else math.nan,
         "compliance_pct": comp.compliance_pct,
         "min_pressure_m": comp.min_pressure_m,
         "days": days,

@@ -34,6 +34,7 @@ import pandas as pd
 from simulation import SteadyStateSolver, peak_demand_time_s
 from simulation import codes as C
 
+from ..service_level import MIN_SERVICE_PRESSURE_M
 from .customers import customers_per_node
 from .errors import ShutdownInputError
 from .screen import ClosureScreener
@@ -223,7 +224,7 @@ def _pipes(wn, pipes):
     return pipes
 
 
-def closure_sweep(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = 14.0,
+def closure_sweep(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = MIN_SERVICE_PRESSURE_M,
                   no_water_pressure_m: float = 0.0, required_pressure_m: float | None = None,
                   threads: int = 2, screen: bool = True) -> ClosureSweep:
     """Which junctions are cut off / below minimum with each pipe closed in turn.
@@ -264,7 +265,7 @@ def _chunk_table(net, pipes, time_s, min_p, pmin, preq, customers, screen):
     return sw.table(sw.sweep(pipes, threads=1, screen=screen), cust)
 
 
-def criticality(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = 14.0,
+def criticality(net, pipes=None, *, time_s: int | None = None, min_pressure_m: float = MIN_SERVICE_PRESSURE_M,
                 no_water_pressure_m: float = 0.0, required_pressure_m: float | None = None,
                 customers=None, threads: int = 2, screen: bool = True,
                 client=None) -> pd.DataFrame:

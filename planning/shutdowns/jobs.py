@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..service_level import MIN_SERVICE_PRESSURE_M
+
 
 @dataclass(frozen=True)
 class Job:
@@ -120,7 +122,7 @@ class Policy:
     emergency : EmergencyPolicy
     """
 
-    min_pressure_m: float = 14.0
+    min_pressure_m: float = MIN_SERVICE_PRESSURE_M
     no_water_pressure_m: float = 0.0
     full_demand_pressure_m: float | None = None
     notice_h: float = 24.0

@@ -29,6 +29,7 @@ import models
 import simulation
 from gis.layers import node_geometry
 from gis.schema import LAYERS
+from planning.service_level import MIN_SERVICE_PRESSURE_M
 from planning.studies.files import (
     ENVELOPE_KEYS,
     MAX_UPLOAD_BYTES,
@@ -39,7 +40,7 @@ from planning.studies.files import (
 
 NETWORK_SUFFIXES = (".inp", ".gpkg")
 """File types a network can be opened from."""
-SERVICE_PRESSURE_M = 14.0
+SERVICE_PRESSURE_M = MIN_SERVICE_PRESSURE_M
 """Default minimum service pressure head (m): 0.14 MPa at network extremities (CJ/T 316-2009
 §6.2, now GB/T 32063-2015; medium-high confidence; a parameter of every run)."""
 NETWORK_RUN_VERSION = 1
