@@ -15,7 +15,7 @@ import pytest
 
 import planning.shutdowns.impact as impact_module
 from models import load_network
-from planning.shutdowns import Job, Policy, plan_job, customers_per_node
+from planning.shutdowns import Job, Policy, customers_per_node, plan_job
 from planning.shutdowns.customers import (
     DEFAULT_USE_M3_PER_ACCOUNT_DAY,
     use_per_account_m3_day,
