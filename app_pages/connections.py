@@ -180,10 +180,12 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
     out["front_loaded"] = c3.checkbox("Front-loaded", bool(item.get("front_loaded")),
                                       key="con_front" + k, help="Survey, design and approval "
                                       "done before applying: one step (§1)")
-    out["ready_to_connect"] = c4.checkbox(
+    ready = c4.checkbox(
         "Cost confirmed, meter installable, no earthwork",
         bool(item.get("ready_to_connect", item.get("reserved_tap"))), key="con_ready" + k,
         help="With a reserved tap or front-loaded service: connection on application (§2)")
+    if "ready_to_connect" in item or ready != out["reserved_tap"]:  # default: as reserved_tap
+        out["ready_to_connect"] = ready
     st.markdown("**Rules** (the plan text leaves some numbers out: parameters, not guesses)")
     new_policy = dict(policy)
     for col, (key, (label, help_text, default)) in zip(st.columns(4), POLICY.items()):

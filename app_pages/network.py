@@ -161,7 +161,7 @@ def _results(opened, result) -> None:
         "pressure_at_map_time_m": st.column_config.NumberColumn(
             f"pressure at {result.map_time_s / 3600:g} h (m)", format="%.1f"),
         "hours_below_service": st.column_config.NumberColumn(
-            f"hours below {result.settings.min_pressure_m:g} m", format="%.2f"),
+            f"hours below {result.settings.min_pressure_m:.4g} m", format="%.2f"),
     })
     cols = st.columns(3)
     with cols[0]:

@@ -60,7 +60,7 @@ def _metrics(plan) -> None:
     cols[0].metric("Customers without water", f"{int(s['customers_without_water']):,}",
                    help="Accounts that lose water because of the shutdown (more hours "
                    "without water than without it)")
-    cols[1].metric(f"Customers below {plan.policy.min_pressure_m:g} m",
+    cols[1].metric(f"Customers below {plan.policy.min_pressure_m:.4g} m",
                    f"{int(s['customers_below_min']):,}")
     cols[2].metric("Customer-hours without water", f"{s['customer_hours_without_water']:,.0f}")
     cols[3].metric("Demand not served (m³)", f"{s['demand_not_served_m3']:,.1f}")

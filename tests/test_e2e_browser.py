@@ -196,7 +196,7 @@ def step_network(ui: UI) -> None:
     ui.text("junctions fall below the service pressure", timeout_ms=RUN_TIMEOUT_MS)
     ui.idle(RUN_TIMEOUT_MS)
     ui.text("Minimum pressure head over the run (m)")
-    ui.text("0–14 m (below service)")
+    ui.text("0–14.28 m (below service)")
     ui.no_exception()
     ui.shot("network")
 

@@ -412,11 +412,11 @@ class ConnectionStudy:
                 + booster)
         if newly:
             reasons.append(
-                f"{len(newly)} junction(s) fall below the {pmin:g} m network minimum: "
+                f"{len(newly)} junction(s) fall below the {pmin:.4g} m network minimum: "
                 + _node_list(others, newly))
         if len(worse):
             conditions.append(
-                f"{len(worse)} junction(s) already below {pmin:g} m lose more than "
+                f"{len(worse)} junction(s) already below {pmin:.4g} m lose more than "
                 f"{p.worsening_tolerance_m:g} m: " + _node_list(others, tuple(worse.index)))
         if unserved_other > p.unserved_tolerance_m3:
             conditions.append(f"other customers receive {unserved_other:.1f} m3 less water "
@@ -496,8 +496,8 @@ def reply_text(a: Assessment, policy: Policy) -> str:
     else:
         effect = "Effect on the network: no junction's lowest daily pressure falls; "
     effect += (f"{len(a.nodes_below_minimum)} junction(s) fall below the "
-               f"{policy.min_pressure_m:g} m minimum." if a.nodes_below_minimum
-               else f"no junction falls below the {policy.min_pressure_m:g} m minimum.")
+               f"{policy.min_pressure_m:.4g} m minimum." if a.nodes_below_minimum
+               else f"no junction falls below the {policy.min_pressure_m:.4g} m minimum.")
     lines.append(effect)
     if np.isfinite(a.spare_capacity_m3s):
         take = (f"; this connection takes {a.customer_peak_hour_m3s * 1e3:.2f} L/s of it"
