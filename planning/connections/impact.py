@@ -437,7 +437,9 @@ class ConnectionStudy:
         own_req = app.demand_m3s * app.multiplier_at(new.times_s + tstart)
         node_req = new.required[cust].to_numpy()
         share = np.divide(own_req, node_req, out=np.ones_like(own_req), where=node_req > 0)
-        ts["customer_demand_m3s"] = new.delivered[cust].to_numpy() * np.clip(share, 0.0, 1.0)
+        # solver round-off (1e-4 relative) never serves more than asked, nor below 0
+        ts["customer_demand_m3s"] = np.clip(
+            new.delivered[cust].to_numpy() * np.clip(share, 0.0, 1.0), 0.0, own_req)
         ts["customer_required_demand_m3s"] = own_req
         ts["tap_pressure_base_m"] = (base.pressure[tap.node].reindex(new.times_s).to_numpy()
                                      if tap.node in base.pressure.columns else np.nan)

@@ -215,6 +215,13 @@ def water_balance(net, results, zones: Zones | None = None, *, start_s: float | 
     out["registered_m3"] = table["registered"]
     out["billed_m3"] = table["registered"] * billed_share
     out["leakage_m3"] = table["leakage"]
+    # Round-off of the solver in dead pockets (-0.0003 m3 "supplied") is no volume: below a
+    # millionth of the network's supply (or 1e-6 m3) it is published as 0, never negative.
+    tol = 1e-6 * max(float(table["supplied"].abs().max()), 1.0)
+    for col in ("supplied_m3", "registered_m3", "leakage_m3"):
+        noise = (out[col] < 0) & (out[col] > -tol)
+        out.loc[noise, col] = 0.0
+    out["billed_m3"] = out["registered_m3"] * billed_share
     out["imbalance_m3"] = out["supplied_m3"] - out["registered_m3"] - out["leakage_m3"]
     supplied = out["supplied_m3"].where(out["supplied_m3"] > 0)
     out["gross_loss_rate_pct"] = 100.0 * (out["supplied_m3"] - out["registered_m3"]) / supplied
@@ -224,6 +231,11 @@ def water_balance(net, results, zones: Zones | None = None, *, start_s: float | 
     out["negligible_supply"] = out["supplied_m3"] <= negligible_share * max(total, 0.0)
     if NETWORK in out.index:
         out.loc[NETWORK, "negligible_supply"] = not total > 0
+    # a dead pocket's volumes are round-off or artefacts of the hydraulics (a leak running
+    # backwards at negative pressure): 0, never a negative figure
+    vols = ["supplied_m3", "registered_m3", "billed_m3", "leakage_m3", "leakage_m3_per_d"]
+    out.loc[out["negligible_supply"], vols] = out.loc[out["negligible_supply"], vols].clip(
+        lower=0.0)
     rates = ["gross_loss_rate_pct", "nrw_pct"]
     out.loc[out["negligible_supply"], rates] = np.nan
     return out
@@ -259,9 +271,22 @@ def minimum_night_flow(net, results, zones: Zones | None = None, *,
         (registered consumption then), ``leakage_m3_per_h`` (leakage then),
         ``leakage_share_pct`` (leakage / inflow then), ``mean_night_leakage_m3_per_h``
         (mean leakage over the window). Empty when no report time falls in the window.
+        Zones supplied less than :data:`NEGLIGIBLE_SUPPLY_SHARE` of the whole have no
+        rows; flows within solver round-off of 0 are 0, leakage is never negative.
     """
     lo, hi = window_h
     flows = zone_flows_m3s(net, results, zones)
+    # solver round-off (a dead pocket's -1e-8 m3/s inflow) is no flow: 0, never negative;
+    # a leak never runs backwards (a negative one is an artefact of the hydraulics)
+    tol = 1e-6 * max(float(np.abs(flows["supplied"].to_numpy()).max(initial=0.0)), 1e-3)
+    flows = {k: v.mask((v < 0) & (v > -tol), 0.0) for k, v in flows.items()}
+    flows["leakage"] = flows["leakage"].clip(lower=0.0)
+    # zones of negligible supply (dead pockets) have no night flow worth a row
+    t_all = flows["supplied"].index.to_numpy(dtype=float)
+    volume = flows["supplied"].to_numpy().T @ volume_weights_s(t_all)
+    total = float(volume.sum())
+    keep = [z for z, v in zip(flows["supplied"].columns, volume)
+            if len(volume) == 1 or v > NEGLIGIBLE_SUPPLY_SHARE * total]
     t = flows["supplied"].index.to_numpy(dtype=float)
     clock0 = float(_wn(net).options.time.start_clocktime or 0.0)
     clock_s = (clock0 + t) % SECONDS_PER_DAY
@@ -272,7 +297,7 @@ def minimum_night_flow(net, results, zones: Zones | None = None, *,
     # group by clock night: the date on which the window opens, not the simulation day
     day = np.floor((clock0 + t - lo * 3600.0) / SECONDS_PER_DAY).astype(int)
     rows = []
-    for zone in flows["supplied"].columns:
+    for zone in keep:
         q = flows["supplied"][zone].to_numpy()
         use = flows["registered"][zone].to_numpy()
         leak = flows["leakage"][zone].to_numpy()

@@ -195,7 +195,8 @@ def cjj92_table(net, results, zones: Zones | None = None, *,
             supplied_m3=row["supplied_m3"], registered_m3=row["registered_m3"],
             billed_m3=row["billed_m3"], household_metered_share=household_metered_share,
             dn75_length_km=row["dn75_length_km"],
-            mean_outlet_pressure_mpa=None if np.isnan(pressure) else pressure,
+            # an inlet below 0 (a pocket fed at negative pressure) is in R3's 0 band
+            mean_outlet_pressure_mpa=None if np.isnan(pressure) else max(pressure, 0.0),
             frost_depth_m=frost_depth_m, period_days=row["days"], **dict(overrides or {})))
         rows.append({k: getattr(result, k) for k in keys})
     extra = pd.DataFrame(rows, index=out.index)
