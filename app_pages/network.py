@@ -161,7 +161,7 @@ def _results(opened, result) -> None:
         "pressure_at_map_time_m": st.column_config.NumberColumn(
             f"pressure at {result.map_time_s / 3600:g} h (m)", format="%.1f"),
         "hours_below_service": st.column_config.NumberColumn(
-            f"hours below {result.settings.min_pressure_m:g} m", format="%.2f"),
+            f"hours below {result.settings.min_pressure_m:.4g} m", format="%.2f"),
     })
     cols = st.columns(3)
     with cols[0]:
@@ -206,7 +206,7 @@ def page() -> None:
                                     key=_duration_key(source))
     service = cols[1].number_input(
         "Service pressure (m)", min_value=0.0, step=1.0, key="net_min_pressure_m",
-        help="0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high confidence)")
+        help="0.14 MPa = 14.28 m at network extremities (CJ/T 316-2009; medium-high confidence)")
     settings = NetworkRunSettings(
         duration_h=None if duration == summary.duration_h else float(duration),
         min_pressure_m=float(service))

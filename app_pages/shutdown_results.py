@@ -48,6 +48,10 @@ def _headline(plan) -> None:
     box(f"**{job.job_id}: {what} on pipe {job.pipe}, valves closed "
         f"{best['start']:%Y-%m-%d %H:%M} → {best['end']:%Y-%m-%d %H:%M}**",
         icon=":material/event_available:")
+    if not plan.impact.summary.get("hydraulics_reliable", True):
+        st.error("The hydraulics under these figures are unreliable (a step did not converge, "
+                 "or a node was better supplied with the shutdown than without): see the "
+                 "checks and the hydraulics_reliable column.", icon=":material/warning:")
 
 
 def _metrics(plan) -> None:
@@ -56,7 +60,7 @@ def _metrics(plan) -> None:
     cols[0].metric("Customers without water", f"{int(s['customers_without_water']):,}",
                    help="Accounts that lose water because of the shutdown (more hours "
                    "without water than without it)")
-    cols[1].metric(f"Customers below {plan.policy.min_pressure_m:g} m",
+    cols[1].metric(f"Customers below {plan.policy.min_pressure_m:.4g} m",
                    f"{int(s['customers_below_min']):,}")
     cols[2].metric("Customer-hours without water", f"{s['customer_hours_without_water']:,.0f}")
     cols[3].metric("Demand not served (m³)", f"{s['demand_not_served_m3']:,.1f}")
@@ -164,14 +168,20 @@ def _emergency(plan) -> None:
                    + f" (§14: required beyond {plan.policy.emergency.after_h:g} h).")
         return
     st.warning(f"**Required**: {e.reason}. {e.persons:,.0f} persons, "
-               f"{e.daily_volume_m3:,.1f} m³/d, {e.tanker_trips_per_day} tanker trips a day, "
+               f"{e.daily_volume_m3:,.1f} m³/d ({e.outage_volume_m3:,.1f} m³ over the outage), "
+               f"{e.tanker_trips_per_day} tanker trips a day ({e.tanker_trips_total} in all), "
                f"{e.standpipe_taps} standpipe taps; draw {e.draw_rate_m3s * 1e3:.2f} L/s from "
                f"{', '.join(e.points) or 'no point'}"
                + ("" if e.points_ok else " (the points cannot keep the minimum pressure)"),
                icon=":material/local_shipping:")
-    st.dataframe(e.candidates, width="stretch", height=200, column_config={
+    st.markdown("**Hours without water per account group**")
+    st.dataframe(e.groups, width="stretch", height=200, hide_index=True)
+    st.caption("Assumptions: " + "; ".join(e.assumptions) + ".")
+    cand = e.candidates.assign(max_draw_l_s=e.candidates["max_draw_m3s"] * 1e3) \
+        .drop(columns="max_draw_m3s")
+    st.dataframe(cand, width="stretch", height=200, column_config={
         "pressure_m": st.column_config.NumberColumn("pressure (m)", format="%.1f"),
-        "max_draw_m3s": st.column_config.NumberColumn("largest draw (m³/s)", format="%.4f"),
+        "max_draw_l_s": st.column_config.NumberColumn("largest draw (L/s)", format="%.2f"),
         "pressure_at_need_m": st.column_config.NumberColumn("pressure drawing the need (m)",
                                                             format="%.1f")})
 
