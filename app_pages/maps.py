@@ -118,6 +118,9 @@ def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) ->
     cuts = quantile_edges(values, bins)
     span = float(cuts[-1] - cuts[0])
     digits = 0 if span >= 20 else (1 if span >= 2 else (2 if span >= 0.02 else 4))
+    # the fewest digits (at least the range's) that keep every label's bounds apart
+    digits = next((d for d in range(digits, 5) if len(np.unique(np.round(cuts, d))) == len(cuts)),
+                  max(digits, 4))
     if len(cuts) == 2 and cuts[0] == cuts[1]:
         return ColourScale(title, (), _SEQUENTIAL[2:3], (f"{cuts[0]:,.{digits}f} {unit}",))
     edges = tuple(float(c) for c in cuts[1:-1])
