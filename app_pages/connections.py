@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -50,6 +52,7 @@ from application.connection_study import (
     applications_layer,
     assess_item,
     connection_study,
+    load_holidays,
     open_ledger,
     policy_of,
     pressure_change_layer,
@@ -61,7 +64,7 @@ from application.i18n import N_, _
 state = st.session_state
 POLICY = {  # key: (label with unit, help, default)
     "min_pressure_m": (_("Network minimum pressure (m)"),
-                       _("0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high "
+                       _("0.14 MPa = 14.28 m at network extremities (CJ/T 316-2009; medium-high "
                        "confidence): a connection fails if it pushes a customer below it."),
                        SERVICE_PRESSURE_M),
     "free_external_line_max_m": (_("Free external line up to (m)"),
@@ -84,7 +87,7 @@ def _ledger(path: str) -> Ledger:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _study(key: tuple, ledger_path: str | None, policy_json: str, _opened):
     ledger = _ledger(ledger_path) if ledger_path else None
-    return connection_study(_opened, policy_of({"policy": json.loads(policy_json)}), ledger)
+    return connection_study(_opened, policy_of(json.loads(policy_json)), ledger)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -112,7 +115,9 @@ def _on_load(study: Study) -> None:
     ledger = open_ledger(study)
     if source is not None:
         use_source(source)
-    state["con_body"] = study.body
+    state["con_body"] = dict(study.body)
+    if study.body.get("holidays"):
+        state["con_body"]["holidays"] = str(study.resolve(study.body["holidays"]))
     state["con_ledger"] = ledger.path if ledger is not None else None
     state["con_name"] = study.name or _("Applications")
     state["con_ver"] = state.get("con_ver", 0) + 1
@@ -155,7 +160,8 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
     per_day = item.get("demand_m3_d") is not None
     unit = c1.radio(_("Demand unit"), ["L/s", "m³/d"], index=int(per_day), key="con_unit" + k,
                     horizontal=True)
-    value = c2.number_input(_("Mean demand ({unit})").format(unit=unit), min_value=0.0, key="con_demand" + k,
+    # no min_value: a bad value must be refused with its field named, not clamped
+    value = c2.number_input(_("Mean demand ({unit})").format(unit=unit), key="con_demand" + k,
                             value=item.get("demand_m3_d" if per_day else "demand_l_s"),
                             help=_("The daily mean; the class pattern shapes it over the day"))
     out["demand_m3_d" if unit == "m³/d" else "demand_l_s"] = value
@@ -163,38 +169,43 @@ def _form(item: dict, policy: dict, junctions: list[str], crs: str, suffix: str)
     dn = item.get("meter_dn", 25)
     out["meter_dn"] = c3.selectbox(_("Meter DN (mm)"), dns, index=dns.index(dn) if dn in dns
                                    else dns.index(25), key="con_dn" + k)
-    out["storeys"] = c4.number_input(_("Storeys"), min_value=1, step=1,
+    out["storeys"] = c4.number_input(_("Storeys"), step=1,
                                      value=int(item.get("storeys", 1)), key="con_storeys" + k)
     c1, c2, c3 = st.columns(3)
     out["required_head_m"] = c1.number_input(
-        _("Required head (m, optional)"), min_value=0.0, value=item.get("required_head_m"),
+        _("Required head (m, optional)"), value=item.get("required_head_m"),
         key="con_head" + k, help=_("Empty: from storeys, GB 50013 (10 m for 1, 12 m for 2, "
         "+4 m per storey)"))
     out["service_length_m"] = c2.number_input(
-        _("External line (m, optional)"), min_value=0.0, value=item.get("service_length_m"),
+        _("External line (m, optional)"), value=item.get("service_length_m"),
         key="con_length" + k, help=_("Empty: the distance to the tapped main"))
     received = item.get("received_on")
     out["received_on"] = c3.date_input(
         _("Received on"), dt.date.fromisoformat(received) if received else dt.date.today(),
         key="con_received" + k).isoformat()
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     out["reserved_tap"] = c1.checkbox(_("Reserved tap"), bool(item.get("reserved_tap")),
-                                      key="con_reserved" + k,
-                                      help=_("Cost confirmed, meter installable, no earthwork: "
-                                      "connection on application (§2)"))
+                                      key="con_reserved" + k, help=_("A reserved tap (预留口): "
+                                      "no external line"))
     out["low_risk"] = c2.checkbox(_("Low-risk project"), bool(item.get("low_risk")),
                                   key="con_low_risk" + k,
                                   help=_("Social-investment low-risk project: '11000' (§2)"))
     out["front_loaded"] = c3.checkbox(_("Front-loaded"), bool(item.get("front_loaded")),
                                       key="con_front" + k, help=_("Survey, design and approval "
                                       "done before applying: one step (§1)"))
+    ready = c4.checkbox(
+        _("Cost confirmed, meter installable, no earthwork"),
+        bool(item.get("ready_to_connect", item.get("reserved_tap"))), key="con_ready" + k,
+        help=_("With a reserved tap or front-loaded service: connection on application (§2)"))
+    if "ready_to_connect" in item or ready != out["reserved_tap"]:  # default: as reserved_tap
+        out["ready_to_connect"] = ready
     st.markdown(_("**Rules** (the plan text leaves some numbers out: parameters, not guesses)"))
     new_policy = dict(policy)
     for col, (key, (label, help_text, default)) in zip(st.columns(4), POLICY.items()):
         whole = key.startswith("days")
         value = policy.get(key, default)
         new_policy[key] = col.number_input(
-            label, min_value=0 if whole else 0.0, step=1 if whole else 1.0, help=help_text,
+            label, step=1 if whole else 1.0, help=help_text,
             value=None if value is None else (int(value) if whole else float(value)),
             key=f"con_{key}" + k)
     keep = {k2: v for k2, v in item.items() if k2 in ("pattern", "elevation_m")}
@@ -362,6 +373,21 @@ def page() -> None:
                          f"{ver}_{pick}")
     _placing_map(item, f"{ver}_{pick}")
     body_now = {"applications": [*apps[:pick], item, *apps[pick + 1:]], "policy": policy}
+    holidays = st.file_uploader(
+        _("Holiday file (CSV: date,kind = holiday | workday; optional)"), type=["csv"],
+        key="con_holidays_file", help=_("Deadlines count working days on China's statutory "
+        "calendar (make-up working days included); this file overrides it day by day"))
+    if holidays is not None:
+        path = Path(tempfile.gettempdir()) / f"planner_holidays_{abs(hash(holidays.getvalue()))}.csv"
+        path.write_bytes(holidays.getvalue())
+        try:
+            load_holidays(path)
+        except PlannerError as exc:
+            st.error(_("Holiday file not used: {exc}").format(exc=exc), icon=":material/error:")
+        else:
+            body_now["holidays"] = str(path)
+    elif body.get("holidays"):
+        body_now["holidays"] = body["holidays"]
 
     state.setdefault("con_name", _("Applications"))
     st.text_input(_("Study name"), key="con_name")
@@ -382,7 +408,10 @@ def page() -> None:
     if problem:
         st.error(_("Check the inputs: {problem}").format(problem=problem), icon=":material/error:")
     revision = _ledger(ledger_path).revision if ledger_path else 0
-    policy_json = json.dumps(study.body["policy"] if study else {}, sort_keys=True)
+    policy_json = json.dumps({"policy": study.body["policy"],
+                              "holidays": str(study.resolve(study.body["holidays"]))
+                              if study.body.get("holidays") else None} if study else {},
+                             sort_keys=True)
     if st.button(_("Assess the application"), type="primary", disabled=study is None,
                  icon=":material/fact_check:"):
         state["con_run"] = json.dumps(study.body["applications"][pick], sort_keys=True)
@@ -405,7 +434,7 @@ def page() -> None:
     if study is not None:
         _capacity_section(opened, source.key, ledger_path, revision, policy_json)
     ledger_panel(item, lambda: _study(source.key, state.get("con_ledger"), policy_json, opened),
-                 policy_of({"policy": json.loads(policy_json)}))
+                 policy_of(json.loads(policy_json)))
 
 
 page()

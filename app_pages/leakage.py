@@ -49,7 +49,8 @@ from application.leakage_study import (
 state = st.session_state
 FIELDS = {  # key: (label with unit, help, step)
     "supplied_m3": ("Water supplied (m³)", "Q_supplied over the period", 1e5),
-    "registered_m3": ("Registered consumption (m³)", "Metered (registered) use", 1e5),
+    "registered_m3": ("Registered use Qa (m³)", "注册用户用水量: authorised use, metered "
+                      "and unmetered (CJJ 92-2016)", 1e5),
     "billed_m3": ("Billed consumption (m³, optional)", "For non-revenue water (产销差率)", 1e5),
     "household_metered_share": ("Household-metered share r (fraction)",
                                 "R1 = 8·r % (CJJ 92-2016; medium confidence); both parts use it",
@@ -169,7 +170,7 @@ def _settings(opened, source, loaded: dict, ver: int) -> dict:
     part["min_pressure_m"] = c2.number_input(
         _("Service pressure for the PRV sweep (m)"), min_value=0.0, step=1.0,
         value=float(loaded.get("min_pressure_m", SERVICE_PRESSURE_M)), key=f"lk_min_p_{ver}",
-        help=_("0.14 MPa ≈ 14 m (CJ/T 316-2009; medium-high confidence)"))
+        help=_("0.14 MPa = 14.28 m (CJ/T 316-2009; medium-high confidence)"))
     part.update(_sweep(opened, loaded.get("prv_sweep"), ver))
     return part
 
@@ -208,22 +209,25 @@ def _simulated(opened, run) -> None:
     cols = st.columns(5)
     cols[0].metric(_("Supplied (m³/d)"), f"{net['supplied_m3'] / net['days']:,.0f}")
     cols[1].metric(_("Leakage (m³/d)"), f"{net['leakage_m3_per_d']:,.0f}")
-    cols[2].metric(_("Leakage rate (%)"), f"{net['leakage_rate_pct']:.2f}")
-    cols[3].metric(_("Gross loss rate R_WL (%)"), f"{net['gross_loss_rate_pct']:.2f}")
-    cols[4].metric(_("Assessed rate R_BL (%)"), f"{net['assessed_rate_pct']:.2f}")
+    cols[2].metric(_("Registered use Qa (m³/d)"), f"{net['registered_m3'] / net['days']:,.0f}")
+    cols[3].metric(_("综合漏损率 R_WL (%)"), f"{net['gross_loss_rate_pct']:.2f}",
+                   help=_("Comprehensive loss rate (CJJ 92-2016): (Qs − Qa) / Qs"))
+    cols[4].metric(_("漏损率 R_BL (%)"), f"{net['assessed_rate_pct']:.2f}",
+                   help=_("Leakage rate (CJJ 92-2016), the quarterly indicator: "
+                          "R_WL − (R1+R2+R3+R4)"))
     for message in run.messages:
         st.caption(message)
     st.subheader(_("Water balance and CJJ 92 rates per zone"))
     shown = ["supplied_m3", "registered_m3", "leakage_m3", "leakage_m3_per_d",
-             "leakage_rate_pct", "gross_loss_rate_pct", "r1_pct", "r2_pct", "r3_pct",
-             "r4_pct", "assessed_rate_pct", "verdict"]
+             "gross_loss_rate_pct", "r1_pct", "r2_pct", "r3_pct",
+             "r4_pct", "assessed_rate_pct", "negligible_supply", "verdict"]
     st.dataframe(run.table[shown], width="stretch", column_config={
-        c: st.column_config.NumberColumn(c, format="%.2f") for c in shown[:-1]})
+        c: st.column_config.NumberColumn(c, format="%.2f") for c in shown[:-2]})
     nodes, links, _attrs = web_geometry()
     layer = leakage_node_layer(opened, run)
-    options = {"Zone leakage rate (%)": ("zone_leakage_rate_pct", "%"),
+    options = {"Zone 综合漏损率 R_WL (%)": ("zone_gross_loss_rate_pct", "%"),
                "Leakage per junction (m³/d)": ("leakage_m3_per_d", "m³/d"),
-               "Zone assessed rate R_BL (%)": ("zone_assessed_rate_pct", "%")}
+               "Zone 漏损率 R_BL (%)": ("zone_assessed_rate_pct", "%")}
     colour = st.selectbox(_("Colour junctions by"), list(options), key="lk_colour")
     column, unit = options[colour]
     scale = maps.sequential_scale(layer[column], colour, unit)
@@ -263,9 +267,9 @@ def _reported(body: dict) -> None:
     box = GRADE_BOX.get(result.grade, st.error)
     box(f"**{body.get('period') or _('Period')}: {leakage_verdict(result.grade, result.assessed_rate_pct)}**", icon=":material/calculate:")
     cols = st.columns(4)
-    cols[0].metric(_("Gross loss rate R_WL (%)"), f"{result.gross_loss_rate_pct:.2f}")
+    cols[0].metric(_("综合漏损率 R_WL (%)"), f"{result.gross_loss_rate_pct:.2f}")
     cols[1].metric(_("Corrections R1+R2+R3+R4 (%)"), f"{result.corrections_pct:.2f}")
-    cols[2].metric(_("Assessed rate R_BL (%)"), f"{result.assessed_rate_pct:.2f}")
+    cols[2].metric(_("漏损率 R_BL (%)"), f"{result.assessed_rate_pct:.2f}")
     cols[3].metric(_("Non-revenue water (%)"), "–" if pd.isna(result.nrw_pct)
                    else f"{result.nrw_pct:.2f}")
     table = result.to_series().rename("value").rename_axis("item").to_frame()
@@ -277,8 +281,9 @@ def _reported(body: dict) -> None:
 def page() -> None:
     """Draw the Leakage page."""
     st.title(_("Leakage"))
-    st.caption(_("Gross loss rate R_WL = (supplied − registered) / supplied, and the assessed "
-               "rate R_BL = R_WL − (R1 + R2 + R3 + R4) against grade 1 (≤ 10 %) and grade 2 "
+    st.caption(_("综合漏损率 (comprehensive loss rate) R_WL = (Qs − Qa) / Qs, Qa = 注册用户用水量 "
+                 "(registered use, metered and unmetered authorised), and 漏损率 (leakage rate) "
+                 "R_BL = R_WL − (R1 + R2 + R3 + R4) against grade 1 (≤ 10 %) and grade 2 "
                "(≤ 12 %), CJJ 92-2016; published quarterly (§16). Pressure management is the "
                "main lever against leakage (§14)."))
     opened, source = current_network(), current_source()

@@ -1,7 +1,7 @@
 """pydeck maps of a network, coloured by a value, with a legend (no basemap, no tokens).
 
 Exports :class:`ColourScale`, :func:`pressure_scale`, :func:`sequential_scale`,
-:func:`hours_scale`, :func:`change_scale`, :func:`network_map`, :func:`area_map` (points
+:func:`quantile_edges`, :func:`hours_scale`, :func:`change_scale`, :func:`network_map`, :func:`area_map` (points
 over polygons, e.g. plants and catchments) and :func:`legend`. The values come from
 ``planning``; this module only picks colours (presentation).
 
@@ -63,7 +63,7 @@ class ColourScale:
 def pressure_scale(service_m: float, title: str | None = None) -> ColourScale:
     """Pressure bins that mean something to a planner.
 
-    Below 0 m (no water), below the service pressure (``service_m``, default 14 m =
+    Below 0 m (no water), below the service pressure (``service_m``, default 14.28 m =
     0.14 MPa), up to 28 m (GB 50013 head for six storeys), 28-50 m, 50-80 m, above 80 m
     (high: leakage and bursts).
     """
@@ -71,8 +71,8 @@ def pressure_scale(service_m: float, title: str | None = None) -> ColourScale:
     edges = (0.0, s, max(28.0, s), 50.0, 80.0)
     colours = ((90, 0, 0), (215, 48, 39), (252, 174, 97), (102, 189, 99), (49, 130, 189),
                (117, 60, 160))
-    labels = (_("< 0 m (no water)"), _("0–{s:g} m (below service)").format(s=s),
-              f"{s:g}–{edges[2]:g} m", f"{edges[2]:g}–50 m", "50–80 m", _("> 80 m (high)"))
+    labels = (_("< 0 m (no water)"), _("0–{s:.4g} m (below service)").format(s=s),
+              f"{s:.4g}–{edges[2]:g} m", f"{edges[2]:g}–50 m", "50–80 m", _("> 80 m (high)"))
     return ColourScale(title or _("Pressure head (m)"), edges, colours, labels)
 
 
@@ -93,33 +93,40 @@ def change_scale(title: str | None = None) -> ColourScale:
                         _("rise > 0.1 m")))
 
 
-def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
-    """Up to ``bins`` bins at the quantiles of the finite ``values`` (viridis).
+def quantile_edges(values, bins: int = 5) -> np.ndarray:
+    """Bin cuts (``bins + 1`` or fewer, ascending) at quantiles of the finite values present.
 
-    Quantile edges separate the values actually present: a skewed layer (most base demands
-    near zero, a few large) still spreads over every colour, where equal intervals would put
-    nearly all of it in the first bin. Edges are rounded to the labels' digits and merged
-    where equal, so no bin is empty of values and no two labels read the same.
+    Equal-count bins: one outlier (a dead zone at 104 %) cannot squeeze every real value into
+    one colour, as equal-interval bins did. With no more distinct values than ``bins``, one
+    bin per value. Empty input: (0, 1).
     """
     finite = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
-    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    if high <= low:
-        high = low + 1.0
-    digits = 0 if high - low >= 20 else (1 if high - low >= 2 else 2)
+    if finite.empty:
+        return np.array([0.0, 1.0])
     distinct = np.unique(finite.to_numpy())
-    if len(distinct) <= bins:  # one bin per value present, split halfway between them
-        inner = (distinct[1:] + distinct[:-1]) / 2.0
-    else:  # edges on values present ("higher"): each bin holds at least its lower edge
-        inner = np.unique(np.quantile(distinct if len(finite) == 0 else finite,
-                                      np.linspace(0.0, 1.0, bins + 1)[1:-1], method="higher"))
-        inner = inner[inner > low]
-    cuts = np.r_[low, inner, high]
-    edges = tuple(float(c) for c in inner)
+    if len(distinct) == 1:
+        return np.array([distinct[0], distinct[0]])
+    if len(distinct) <= bins:
+        mids = (distinct[:-1] + distinct[1:]) / 2.0
+        return np.concatenate([[distinct[0]], mids, [distinct[-1]]])
+    cuts = np.quantile(finite.to_numpy(), np.linspace(0.0, 1.0, bins + 1))
+    return np.unique(cuts)
+
+
+def sequential_scale(values: pd.Series, title: str, unit: str, bins: int = 5) -> ColourScale:
+    """Bins at quantiles of the values present (:func:`quantile_edges`; viridis)."""
+    cuts = quantile_edges(values, bins)
+    span = float(cuts[-1] - cuts[0])
+    digits = 0 if span >= 20 else (1 if span >= 2 else (2 if span >= 0.02 else 4))
     # the fewest digits (at least the range's) that keep every label's bounds apart
     digits = next((d for d in range(digits, 5) if len(np.unique(np.round(cuts, d))) == len(cuts)),
-                  4)
+                  max(digits, 4))
+    if len(cuts) == 2 and cuts[0] == cuts[1]:
+        return ColourScale(title, (), _SEQUENTIAL[2:3], (f"{cuts[0]:,.{digits}f} {unit}",))
+    edges = tuple(float(c) for c in cuts[1:-1])
     n = len(cuts) - 1
-    colours = tuple(_SEQUENTIAL[int(i)] for i in np.round(np.linspace(0, len(_SEQUENTIAL) - 1, n)))
+    colours = tuple(_SEQUENTIAL[round(i * (len(_SEQUENTIAL) - 1) / max(n - 1, 1))]
+                    for i in range(n))
     labels = tuple(f"{a:,.{digits}f}–{b:,.{digits}f} {unit}" for a, b in zip(cuts[:-1], cuts[1:]))
     return ColourScale(title, edges, colours, labels)
 

@@ -183,7 +183,7 @@ def _results(opened, result) -> None:
         "pressure_at_map_time_m": st.column_config.NumberColumn(
             _("pressure at {v0:g} h (m)").format(v0=result.map_time_s / 3600), format="%.1f"),
         "hours_below_service": st.column_config.NumberColumn(
-            _("hours below {min_pressure_m:g} m").format(min_pressure_m=result.settings.min_pressure_m), format="%.2f"),
+            _("hours below {min_pressure_m:.4g} m").format(min_pressure_m=result.settings.min_pressure_m), format="%.2f"),
     })
     cols = st.columns(3)
     with cols[0]:
@@ -227,7 +227,7 @@ def page() -> None:
                                     key=_duration_key(source))
     service = cols[1].number_input(
         _("Service pressure (m)"), min_value=0.0, step=1.0, key="net_min_pressure_m",
-        help=_("0.14 MPa ≈ 14 m at network extremities (CJ/T 316-2009; medium-high confidence)"))
+        help=_("0.14 MPa = 14.28 m at network extremities (CJ/T 316-2009; medium-high confidence)"))
     settings = NetworkRunSettings(
         duration_h=None if duration == summary.duration_h else float(duration),
         min_pressure_m=float(service))

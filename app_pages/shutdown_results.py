@@ -57,6 +57,10 @@ def _headline(plan) -> None:
         job=job.job_id, what=what, pipe=job.pipe, start=fmt_datetime(best["start"]),
         end=fmt_datetime(best["end"])),
         icon=":material/event_available:")
+    if not plan.impact.summary.get("hydraulics_reliable", True):
+        st.error(_("The hydraulics under these figures are unreliable (a step did not converge, "
+                   "or a node was better supplied with the shutdown than without): see the "
+                   "checks and the hydraulics_reliable column."), icon=":material/warning:")
 
 
 def _metrics(plan) -> None:
@@ -65,7 +69,7 @@ def _metrics(plan) -> None:
     cols[0].metric(_("Customers without water"), f"{int(s['customers_without_water']):,}",
                    help=_("Accounts that lose water because of the shutdown (more hours "
                    "without water than without it)"))
-    cols[1].metric(_("Customers below {min_pressure_m:g} m").format(min_pressure_m=plan.policy.min_pressure_m),
+    cols[1].metric(_("Customers below {min_pressure_m:.4g} m").format(min_pressure_m=plan.policy.min_pressure_m),
                    f"{int(s['customers_below_min']):,}")
     cols[2].metric(_("Customer-hours without water"), f"{s['customer_hours_without_water']:,.0f}")
     cols[3].metric(_("Demand not served (m³)"), f"{s['demand_not_served_m3']:,.1f}")
@@ -182,18 +186,26 @@ def _emergency(plan) -> None:
             reason=e.reason if e is not None else _("no permitted start"),
             after=plan.policy.emergency.after_h))
         return
-    st.warning(_("**Required**: {reason}. {persons:,.0f} persons, {volume:,.1f} m³/d, {trips} "
-                 "tanker trips a day, {taps} standpipe taps; draw {draw:.2f} L/s from "
+    st.warning(_("**Required**: {reason}. {persons:,.0f} persons, {volume:,.1f} m³/d "
+                 "({outage_volume:,.1f} m³ over the outage), {trips} tanker trips a day "
+                 "({trips_total} in all), {taps} standpipe taps; draw {draw:.2f} L/s from "
                  "{points}").format(reason=e.reason, persons=e.persons,
-                                    volume=e.daily_volume_m3, trips=e.tanker_trips_per_day,
+                                    volume=e.daily_volume_m3, outage_volume=e.outage_volume_m3,
+                                    trips=e.tanker_trips_per_day,
+                                    trips_total=e.tanker_trips_total,
                                     taps=e.standpipe_taps, draw=e.draw_rate_m3s * 1e3,
                                     points=", ".join(e.points) or _("no point"))
                + ("" if e.points_ok
                   else _(" (the points cannot keep the minimum pressure)")),
                icon=":material/local_shipping:")
-    st.dataframe(e.candidates, width="stretch", height=200, column_config={
+    st.markdown(_("**Hours without water per account group**"))
+    st.dataframe(e.groups, width="stretch", height=200, hide_index=True)
+    st.caption(_("Assumptions: {assumptions}.").format(assumptions="; ".join(e.assumptions)))
+    cand = e.candidates.assign(max_draw_l_s=e.candidates["max_draw_m3s"] * 1e3) \
+        .drop(columns="max_draw_m3s")
+    st.dataframe(cand, width="stretch", height=200, column_config={
         "pressure_m": st.column_config.NumberColumn(_("pressure (m)"), format="%.1f"),
-        "max_draw_m3s": st.column_config.NumberColumn(_("largest draw (m³/s)"), format="%.4f"),
+        "max_draw_l_s": st.column_config.NumberColumn(_("largest draw (L/s)"), format="%.2f"),
         "pressure_at_need_m": st.column_config.NumberColumn(_("pressure drawing the need (m)"),
                                                             format="%.1f")})
 

@@ -247,7 +247,9 @@ def page() -> None:
         _table(body.get("jobs", []), JOB_COLUMNS), key=f"sd_jobs_{ver}", num_rows="dynamic",
         hide_index=True, width="stretch", column_config={
             **_common_column_config(),
-            "duration_h": st.column_config.NumberColumn(_("duration (h)"), min_value=0.0),
+            # no min_value: the editor would drop a typed "-" (-4 -> 4); the file check
+            # refuses a bad value and names it
+            "duration_h": st.column_config.NumberColumn(_("duration (h)")),
             "not_before": st.column_config.TextColumn(_("not before (YYYY-MM-DDThh:mm)")),
         })
     st.subheader(_("Bursts"))
@@ -256,13 +258,13 @@ def page() -> None:
         num_rows="dynamic", hide_index=True, width="stretch", column_config={
             **_common_column_config(),
             "time": st.column_config.TextColumn(_("detected at (YYYY-MM-DDThh:mm)")),
-            "repair_h": st.column_config.NumberColumn(_("repair (h)"), min_value=0.0),
+            "repair_h": st.column_config.NumberColumn(_("repair (h)")),
         })
     st.markdown(_("**Rules**"))
     cols = st.columns(5)
     now = cols[0].text_input(_("Study time (YYYY-MM-DDThh:mm; empty: now)"),
                              value=body.get("now", ""), key=f"sd_now_{ver}")
-    notice = cols[1].number_input(_("Notice before a planned shutdown (h)"), min_value=24.0,
+    notice = cols[1].number_input(_("Notice before a planned shutdown (h)"),
                                   value=float(policy_in.get("notice_h", 24.0)),
                                   key=f"sd_notice_{ver}", help=_("§14: at least 24 h"))
     night = cols[2].checkbox(_("Night works only"), value=bool(policy_in.get("night_only", False)),

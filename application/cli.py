@@ -234,7 +234,7 @@ def _ltown(args) -> int:
         written = write_ltown_example(example, tmp)
     if not args.quiet:
         shown = example.monthly[["supplied_m3", "registered_m3", "leakage_m3",
-                                 "leakage_rate_pct", "leaks_active"]]
+                                 "gross_loss_rate_pct", "leaks_active"]]
         print(shown.to_string(float_format=lambda v: f"{v:,.1f}"))
         for note in example.notes:
             print(f"note: {note}")

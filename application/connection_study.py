@@ -14,6 +14,8 @@ File format (version 1); item keys are fields of ``planning.connections.Applicat
     network: ctown_batadal.inp     # needed outside the app; the app uses its open network
     placement: placement.yaml      # optional (x_m / y_m are in this placement's CRS)
     ledger: connections_ledger.sqlite   # optional: approved applications count as built
+    holidays: holidays.csv         # optional: days off / worked on top of China's statutory
+                                   # calendar (date,kind = holiday | workday)
     policy:                        # optional; the plan's missing numbers are parameters
       min_pressure_m: 14           # network minimum (0.14 MPa, CJ/T 316)
       free_external_line_max_m: 50 # ASSUMPTION: "external line within X m" is free (§12)
@@ -31,6 +33,7 @@ File format (version 1); item keys are fields of ``planning.connections.Applicat
         service_length_m: 12       # optional: external line length
         reserved_tap: true
         front_loaded: true         # survey, design and approval done before applying (§1)
+        ready_to_connect: true     # cost confirmed, meter installable, no earthwork (§2)
         low_risk: false            # "11000" fast track (§2)
         received_on: 2025-06-30
 
@@ -55,7 +58,7 @@ import gis
 from application.body_keys import put, read_network, unique_id
 from application.disk_names import disk_names
 from application.files import ENVELOPE_KEYS, Fields, ScenarioFileError, Study
-from planning.connections import STANDARD_METER_DN, Ledger  # noqa: F401 (the page's too)
+from planning.connections import STANDARD_METER_DN, Ledger, load_holidays  # noqa: F401 (the page's too)
 
 CONNECTION_APPLICATIONS_VERSION = 1
 """Newest ``connection_applications`` file version."""
@@ -63,8 +66,8 @@ CUSTOMER_CLASSES = ("residential", "commercial", "industrial", "public")
 """Customer classes (as ``planning.connections.CUSTOMER_CLASSES``)."""
 APPLICATION_KEYS = ("application_id", "applicant", "customer_class", "node", "x_m", "y_m",
                     "demand_l_s", "demand_m3_d", "meter_dn", "storeys", "required_head_m",
-                    "pattern", "low_risk", "reserved_tap", "front_loaded", "service_length_m",
-                    "elevation_m", "received_on")
+                    "pattern", "low_risk", "reserved_tap", "front_loaded", "ready_to_connect",
+                    "service_length_m", "elevation_m", "received_on")
 """Keys of one application in a file."""
 POLICY_NUMBERS = ("min_pressure_m", "free_external_line_max_m", "extension_margin_max",
                   "median_target_days")
@@ -83,16 +86,18 @@ neighbour (smaller changes are solver round-off)."""
 # ---- the file format --------------------------------------------------------------------
 def parse_connection_applications(f: Fields, version: int) -> dict[str, Any]:
     """Body of a ``connection_applications`` study (see the module docstring)."""
-    f.only([*ENVELOPE_KEYS, "network", "placement", "ledger", "policy", "applications"])
+    f.only([*ENVELOPE_KEYS, "network", "placement", "ledger", "holidays", "policy",
+            "applications"])
     body: dict[str, Any] = {}
     read_network(f, body)
     put(body, "ledger", f.text("ledger", required=False))
+    put(body, "holidays", f.text("holidays", required=False))
     p = f.mapping("policy")
     p.only(CONNECTION_POLICY_KEYS)
     body["policy"] = {k: p.number(k, minimum=0, integer=k in POLICY_WHOLE_NUMBERS)
                       for k in CONNECTION_POLICY_KEYS if p.data.get(k) is not None}
     try:
-        policy_of(body)
+        policy_of({"policy": body["policy"]})
     except ValueError as exc:
         raise p.error(getattr(exc, "field", None), getattr(exc, "message", str(exc))) from None
     apps: list[dict[str, Any]] = []
@@ -134,6 +139,8 @@ def _parse_application(a: Fields, seen: set) -> dict[str, Any]:
         app["pattern"] = [pf.number(i, minimum=0) for i in range(len(pattern))]
     for key in ("low_risk", "reserved_tap", "front_loaded"):
         app[key] = a.flag(key)
+    if a.data.get("ready_to_connect") is not None:
+        app["ready_to_connect"] = a.flag("ready_to_connect")
     received = a.text("received_on", required=False)
     if received is not None:
         try:
@@ -176,11 +183,34 @@ def application_of(item: dict[str, Any]):
     return Application(**kw)
 
 
-def policy_of(body: dict[str, Any]):
-    """The ``planning.connections.Policy`` of a study body (defaults for keys not given)."""
-    from planning.connections import Policy
+def policy_of(body: dict[str, Any], study: Study | None = None):
+    """The ``planning.connections.Policy`` of a study body (defaults for keys not given).
 
-    return Policy(**body.get("policy", {}))
+    Working days follow China's statutory calendar; a ``holidays`` file (relative to the
+    study file, or absolute) overrides it day by day.
+
+    Raises
+    ------
+    ScenarioFileError
+        The holiday file is missing or bad (row and field named), when ``study`` is given.
+    planning.connections.ConnectionInputError
+        The same, without a study.
+    """
+    from planning.connections import ConnectionInputError, Policy
+
+    kw = dict(body.get("policy", {}))
+    rel = body.get("holidays")
+    if rel is not None:
+        path = study.resolve(rel) if study is not None else Path(rel)
+        try:
+            if not path.is_file():
+                raise ConnectionInputError("holidays", f"file not found: {path}")
+            kw["calendar"] = load_holidays(path)
+        except ConnectionInputError as exc:
+            if study is None:
+                raise
+            raise ScenarioFileError(study.source, "holidays", str(exc)) from None
+    return Policy(**kw)
 
 
 def open_ledger(study: Study):
@@ -351,7 +381,7 @@ def run_applications(study: Study, opened=None,
 
     opened = study_network(study, opened)
     check_study_size(opened.net, "connection applications", len(study.body["applications"]))
-    cstudy = connection_study(opened, policy_of(study.body), open_ledger(study))
+    cstudy = connection_study(opened, policy_of(study.body, study), open_ledger(study))
     items = study.body["applications"]
     out = []
     for i, item in enumerate(items):

@@ -38,10 +38,10 @@ def leakage_verdict(grade: int | None, assessed_rate_pct: float) -> str:
     if assessed_rate_pct is None or math.isnan(assessed_rate_pct):
         return _("no supply")
     if grade == 1:
-        return _("grade 1 (R_BL {rate:.2f} % ≤ {limit:g} %)").format(
+        return _("grade 1 (漏损率 R_BL {rate:.2f} % ≤ {limit:g} %)").format(
             rate=assessed_rate_pct, limit=GRADE_1_MAX_PCT)
     if grade == 2:
-        return _("grade 2 (R_BL {rate:.2f} % ≤ {limit:g} %)").format(
+        return _("grade 2 (漏损率 R_BL {rate:.2f} % ≤ {limit:g} %)").format(
             rate=assessed_rate_pct, limit=GRADE_2_MAX_PCT)
-    return _("above grade 2 (R_BL {rate:.2f} % > {limit:g} %)").format(
+    return _("above grade 2 (漏损率 R_BL {rate:.2f} % > {limit:g} %)").format(
         rate=assessed_rate_pct, limit=GRADE_2_MAX_PCT)

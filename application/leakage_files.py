@@ -51,9 +51,9 @@ def plot_monthly(example: LtownExample):
     ax.set_xticks(list(x), [m[-2:] for m in monthly.index])
     ax.set_xlabel(f"month of {monthly.index[0][:4]}" if len(monthly) else "month")
     rate = ax.twinx()
-    rate.plot(list(x), monthly["leakage_rate_pct"], color="black", marker="o",
-              label="leakage rate")
-    rate.set_ylabel("leakage / supplied (%)")
+    rate.plot(list(x), monthly["gross_loss_rate_pct"], color="black", marker="o",
+              label="综合漏损率 R_WL (CJJ 92)")
+    rate.set_ylabel("R_WL (%)")
     rate.set_ylim(bottom=0)
     for limit, style in ((GRADE_1_MAX_PCT, ":"), (GRADE_2_MAX_PCT, "--")):
         rate.axhline(limit, color="grey", linestyle=style, linewidth=0.8)

@@ -35,7 +35,7 @@ grade, leakage per zone and minimum night flow; optionally a PRV setting sweep::
 
     period: 2025-Q1
     supplied_m3: 117000000
-    registered_m3: 105300000       # registered (metered) consumption
+    registered_m3: 105300000       # Qa 注册用户用水量: authorised use, metered and unmetered
     billed_m3: 104500000           # optional, for non-revenue water
     household_metered_share: 0.6
     dn75_length_km: 4200           # for A in R2
@@ -89,6 +89,13 @@ def parse_leakage_settings(f: Fields, version: int) -> dict[str, Any]:
         raise f.error("leakage", "give leakage settings to simulate, or the reported "
                       "volumes (supplied_m3, registered_m3), or both")
     put(body, "period", f.text("period", required=reported))
+    if reported:
+        from planning.leakage import period_days
+
+        if period_days(body.get("period") or "") is None:
+            raise f.error("period", f"{body.get('period')!r} is not a period: give the year, "
+                          "quarter, half or month the volumes cover (2025, 2025-Q1, "
+                          "2025-H2, 2025-03)")
     if reported:
         body["supplied_m3"] = f.number("supplied_m3", minimum=0)
         body["registered_m3"] = f.number("registered_m3", minimum=0)
@@ -250,7 +257,7 @@ class LeakageRun:
     table : pandas.DataFrame
         Per zone and for the network (index ``zone``, :data:`planning.leakage.NETWORK` last):
         the water balance (``supplied_m3``, ``registered_m3``, ``leakage_m3``,
-        ``leakage_m3_per_d``, ``leakage_rate_pct``, ...) and the CJJ 92-2016 rates
+        ``leakage_m3_per_d``, ``negligible_supply``, ...) and the CJJ 92-2016 rates
         (``gross_loss_rate_pct``, ``r1_pct`` ... ``r4_pct``, ``assessed_rate_pct``,
         ``grade``, ``verdict``), as ``planning.leakage.cjj92_table``.
     night_flow : pandas.DataFrame
@@ -426,14 +433,19 @@ def reported_assessment(body: dict[str, Any], source: str | None = None):
 
 def leakage_node_layer(opened, run: LeakageRun) -> gpd.GeoDataFrame:
     """Junction points with ``zone``, ``leakage_m3_per_d``, ``mean_pressure_m`` and their
-    zone's ``zone_leakage_rate_pct`` and ``zone_assessed_rate_pct``, in the placement's CRS."""
+    zone's ``zone_gross_loss_rate_pct`` (综合漏损率 R_WL) and ``zone_assessed_rate_pct`` (漏损率
+    R_BL), in the placement's CRS. Junctions outside every zone take the network's rates (a
+    run without zones: the whole network); zones of negligible supply have none."""
     layer = gis.node_result_layer(opened.net, run.nodes["leakage_m3_per_d"],
                                   "leakage_m3_per_d", opened.placement,
                                   node_types=("Junction",))
     layer["zone"] = run.nodes["zone"].reindex(layer.index)
     layer["mean_pressure_m"] = run.nodes["mean_pressure_m"].reindex(layer.index)
-    for column in ("leakage_rate_pct", "assessed_rate_pct"):
-        layer[f"zone_{column}"] = layer["zone"].map(run.table[column]).astype(float)
+    from planning.leakage import NETWORK
+
+    zone = layer["zone"].where(layer["zone"].isin(run.table.index), NETWORK)
+    for column in ("gross_loss_rate_pct", "assessed_rate_pct"):
+        layer[f"zone_{column}"] = zone.map(run.table[column]).astype(float)
     return layer
 
 
@@ -477,7 +489,7 @@ def write_leakage_settings(study: Study, out: Path) -> list[Path]:
             save_figure(plot_node_values(
                 layer, "leakage_m3_per_d", label="leakage (m³/d)",
                 title=f"{study.name or opened.source}: leakage per junction "
-                      f"({run.network['leakage_rate_pct']:.1f} % of supply)"),
+                      f"(综合漏损率 R_WL {run.network['gross_loss_rate_pct']:.1f} %)"),
                 out / "leakage_map.png"),
         ]
         if run.sweep is not None:

@@ -44,8 +44,8 @@ from simulation.standards import MIN_SERVICE_HEAD_M
 NETWORK_SUFFIXES = (".inp", ".gpkg")
 """File types a network can be opened from."""
 SERVICE_PRESSURE_M = MIN_SERVICE_HEAD_M
-"""Default minimum service pressure head (m): 0.14 MPa at network extremities (CJ/T 316-2009
-§6.2, now GB/T 32063-2015; medium-high confidence; a parameter of every run)."""
+"""Default minimum service pressure head (m): 0.14 MPa = 14.28 m at network extremities
+(CJ/T 316-2009 §6.2, now GB/T 32063-2015; medium-high confidence; a parameter of every run)."""
 NETWORK_RUN_VERSION = 1
 """Newest ``network_run`` file version."""
 
@@ -303,7 +303,7 @@ class NetworkRunSettings:
         Time shown on the map and in the pressure layer (h from the start); None picks the
         report time with the lowest junction pressure.
     min_pressure_m : float
-        Service pressure threshold (m); 14 m (0.14 MPa) by default.
+        Service pressure threshold (m); 14.28 m (0.14 MPa) by default.
     """
 
     duration_h: float | None = None
@@ -326,7 +326,8 @@ class NetworkRunResult:
     nodes : pandas.DataFrame
         Per node: ``node_type``, ``elevation_m``, ``pressure_at_map_time_m``,
         ``min_pressure_m``, ``mean_pressure_m``, ``max_pressure_m``, ``time_of_min_h``,
-        ``hours_below_service`` (junctions; NaN elsewhere), ``supplied_always`` (bool).
+        ``hours_below_service`` (junctions; NaN elsewhere: report intervals, never more than
+        the run; a single-period run counts one report step), ``supplied_always`` (bool).
     map_time_s : int
         The time shown on maps.
     converged : bool
@@ -361,6 +362,20 @@ def network_simulator(opened: OpenedNetwork,
         return simulation.NumbaSimulator(simulation.with_scenario(
             simulator.compiled, simulation.Scenario(duration_s=duration_s)))
     return simulator
+
+
+def report_weights_h(times_s: np.ndarray, report_step_s: int) -> np.ndarray:
+    """Hours each report time stands for: up to the next report time, 0 for the last.
+
+    So a count of hours below a threshold never exceeds the run's length (a 168 h run with
+    15-minute reports has 673 report times but 168 h). A single-period run (one report
+    time) stands for one report step (1 h by default): a node below the threshold there is
+    below for that step, not for 0 h.
+    """
+    t = np.asarray(times_s, dtype=float)
+    if len(t) == 1:
+        return np.array([report_step_s / 3600.0])
+    return np.append(np.diff(t), 0.0) / 3600.0
 
 
 def run_network(opened: OpenedNetwork, settings: NetworkRunSettings | None = None,
@@ -399,8 +414,10 @@ def run_network(opened: OpenedNetwork, settings: NetworkRunSettings | None = Non
     else:
         map_time = int(pressure.index[0])
 
-    step_h = (np.diff(pressure.index).min() / 3600.0) if len(pressure) > 1 else 0.0
-    below = (pressure[junctions] < settings.min_pressure_m).sum(axis=0) * step_h
+    weights_h = report_weights_h(pressure.index.to_numpy(),
+                                 int(opened.net.wn.options.time.report_timestep) or 3600)
+    below = pd.Series((pressure[junctions] < settings.min_pressure_m).to_numpy().T @ weights_h,
+                      index=junctions)
     nodes = attrs.reindex(pressure.columns)
     nodes["pressure_at_map_time_m"] = pressure.loc[map_time]
     nodes["min_pressure_m"] = pressure.min(axis=0)
@@ -418,7 +435,7 @@ def run_network(opened: OpenedNetwork, settings: NetworkRunSettings | None = Non
                         f"{bad.iloc[0] / 3600:.2f} h; results there are approximate")
     n_low = int((nodes.loc[junctions, "min_pressure_m"] < settings.min_pressure_m).sum())
     messages.append(f"{n_low} of {len(junctions)} junctions fall below the service pressure "
-                    f"of {settings.min_pressure_m:g} m at some time")
+                    f"of {settings.min_pressure_m:.4g} m at some time")
     cut = int((~nodes["supplied_always"]).sum())
     if cut:
         messages.append(f"{cut} nodes are cut off from every source at some time")

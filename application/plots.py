@@ -130,7 +130,7 @@ def plot_min_pressure(result) -> Figure:
     lowest = result.pressure_m[junctions].min(axis=1)
     ax.plot(result.times_h, lowest.to_numpy(), lw=1.2, label="lowest junction pressure")
     ax.axhline(result.settings.min_pressure_m, color="red", lw=0.8, ls="--",
-               label=f"service pressure {result.settings.min_pressure_m:g} m")
+               label=f"service pressure {result.settings.min_pressure_m:.4g} m")
     ax.set_xlabel("time (h)")
     ax.set_ylabel("pressure head (m)")
     ax.legend(fontsize=8)

@@ -452,7 +452,9 @@ def summary_table(plans) -> pd.DataFrame:
     ``customer_hours_without_water``, ``customer_hours_below_min``,
     ``demand_not_served_m3``, ``max_hours_without_water``, ``valves_to_close``,
     ``isolated_nodes``, ``inoperable_valves_passed``, ``earliest_permitted``,
-    ``emergency_supply_required``, ``synthetic_valves``, ``solver_ok``, ``checks``.
+    ``emergency_supply_required``, ``synthetic_valves``, ``solver_ok``,
+    ``hydraulics_reliable`` (False: a figure rests on unsound hydraulics, see ``checks``),
+    ``notice_deadline`` (start minus the notice period), ``checks``.
     """
     rows = []
     for plan in plans:
@@ -475,6 +477,8 @@ def summary_table(plans) -> pd.DataFrame:
                                               and plan.emergency.required),
             "synthetic_valves": bool(plan.isolation.synthetic_valves),
             "solver_ok": s.get("solver_ok"),
+            "hydraulics_reliable": s.get("hydraulics_reliable"),
+            "notice_deadline": plan.notice_deadline,
             "checks": " | ".join(plan.checks)})
     return pd.DataFrame(rows)
 
@@ -533,11 +537,20 @@ def emergency_table(plans) -> pd.DataFrame:
                      "persons": e.persons if e is not None else 0.0,
                      "daily_volume_m3": e.daily_volume_m3 if e is not None else 0.0,
                      "draw_rate_l_s": e.draw_rate_m3s * 1e3 if e is not None else 0.0,
+                     "outage_volume_m3": e.outage_volume_m3 if e is not None else 0.0,
                      "tanker_trips_per_day": e.tanker_trips_per_day if e is not None else 0,
+                     "tanker_trips_total": e.tanker_trips_total if e is not None else 0,
                      "standpipe_taps": e.standpipe_taps if e is not None else 0,
                      "points": " ".join(e.points) if e is not None else "",
-                     "points_ok": e.points_ok if e is not None else True})
+                     "points_ok": e.points_ok if e is not None else True,
+                     "assumptions": " | ".join(e.assumptions) if e is not None else ""})
     return pd.DataFrame(rows)
+
+
+def emergency_groups_table(plans) -> pd.DataFrame:
+    """Hours without water per account group, per plan (``EmergencyPlan.groups``)."""
+    return _tagged(plans, lambda p: p.emergency.groups if p.emergency is not None else None,
+                   None)
 
 
 # ---- layers ---------------------------------------------------------------------------------
@@ -597,7 +610,8 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
     ``affected_customers.csv`` (junctions without water or below the minimum, with their
     accounts and hours), ``impact_hourly.csv``, ``best_window.csv``, ``windows.csv`` (every
     candidate start), ``notice_24h.csv`` (the notice list), ``emergency_supply.csv`` (one
-    row per job; required for outages over 24 h), with an ``accounts`` file
+    row per job; required for outages over 24 h), ``emergency_groups.csv`` (hours without
+    water per account group), with an ``accounts`` file
     ``notice_accounts.csv`` (the notice list by account, sensitive first) and
     ``unplaced_accounts.csv``, ``shutdowns.gpkg`` (the network's layers
     plus, per job, ``affected_<id>`` nodes, ``isolated_<id>`` links and ``valves_<id>``
@@ -621,6 +635,7 @@ def write_shutdown_jobs(study: Study, out: Path) -> list[Path]:
         write_csv(windows_table(plans), out / "windows.csv"),
         write_csv(notice_table(plans), out / "notice_24h.csv"),
         write_csv(emergency_table(plans), out / "emergency_supply.csv"),
+        write_csv(emergency_groups_table(plans), out / "emergency_groups.csv"),
     ]
     if inputs.accounts is not None:  # an ``accounts`` file: notices name the customers
         from planning.shutdowns import account_notice

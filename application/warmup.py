@@ -24,6 +24,7 @@ import pandas as pd
 import wntr
 
 from application.paths import DEMO_NETWORK
+from simulation.standards import MIN_SERVICE_HEAD_M
 
 NET1 = Path(wntr.__file__).resolve().parent / "library" / "networks" / "Net1.inp"
 
@@ -50,13 +51,13 @@ def _warm_one(path: Path) -> None:
         solver.solve(extra_demand_m3s={junction: 1e-3}, closed_links=pipes[:1])
         solver.solve(closed_links=pipes[1:2], start="cold")
         solver.head_sensitivity(junction)
-        solver.sweep_closures(pipes[:4], min_pressure_m=14.0, threads=1)
+        solver.sweep_closures(pipes[:4], min_pressure_m=MIN_SERVICE_HEAD_M, threads=1)
         solver.max_extra_demand([junction], threads=1)
     runner = ScenarioRunner(net)
     runner.run_many([{"statuses": {pipes[0]: "CLOSED"}}], threads=1)
     runner.leakage_many([{"statuses": {pipes[0]: "CLOSED"}}], threads=1)
     closure_branches(net, pipes[:1], np.array([0, 3600]), 3600, no_water_pressure_m=0.0,
-                     min_pressure_m=14.0, threads=1)
+                     min_pressure_m=MIN_SERVICE_HEAD_M, threads=1)
     from planning.shutdowns import criticality
 
     criticality(net, pipes[:6], threads=1)

@@ -26,7 +26,8 @@ Scenario, LinkClosure, PdaSettings, with_scenario, run_scenario
     What-ifs as inputs to a compiled network (run length, link closures over time
     windows) and the one pressure-driven-demand settings value; the model is never edited.
 MIN_SERVICE_HEAD_M
-    The minimum service pressure head, m (0.14 MPa, CJ/T 316-2009): every default threshold.
+    The minimum service pressure head, m (0.14 MPa = 14.28 m, CJ/T 316-2009): every default
+    threshold.
 compile_model, compile_inp
     A network's arrays without building its WNTR model when ``models.load_network``'s
     fast reader read it; ``compile_inp(path)`` reads and compiles an INP file.

@@ -73,7 +73,7 @@ def test_geopackage_upload_opens_with_its_placement(app, tmp_path):
 def test_run_colours_the_map_by_pressure(app):
     _button(app, "Run simulation").click().run(timeout=RUN_TIMEOUT_S)
     assert not app.exception
-    assert any("junctions fall below the service pressure of 14 m" in i.value for i in app.info)
+    assert any("junctions fall below the service pressure of 14.28 m" in i.value for i in app.info)
     assert any("Minimum pressure head over the run (m)" in m.value for m in app.markdown)
     assert app.selectbox(key="net_colour_True").value == "Minimum pressure over the run (m)"
     nodes = app.dataframe[-1].value

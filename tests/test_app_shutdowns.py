@@ -66,7 +66,7 @@ def _check_shown(at: AppTest, expected) -> None:
     """Metrics and tables on the page are the library plan's."""
     s = expected.impact.summary
     assert _metric(at, "Customers without water") == f"{s['customers_without_water']:,}"
-    assert _metric(at, "Customers below 14 m") == f"{s['customers_below_min']:,}"
+    assert _metric(at, "Customers below 14.28 m") == f"{s['customers_below_min']:,}"
     assert _metric(at, "Customer-hours without water") == \
         f"{s['customer_hours_without_water']:,.0f}"
     assert _metric(at, "Valves to close") == str(len(expected.valves_to_close))

@@ -70,7 +70,7 @@ def test_leakage_example_writes_balance_rates_sweep_and_quarter(tmp_path):
     parts = zones.drop(index=NETWORK)
     assert parts["leakage_m3"].sum() == pytest.approx(network["leakage_m3"], rel=1e-9)
     assert parts["registered_m3"].sum() == pytest.approx(network["registered_m3"], rel=1e-9)
-    assert 0 < network["leakage_rate_pct"] < 20
+    assert 0 < network["gross_loss_rate_pct"] < 20
     assert network["r1_pct"] == pytest.approx(4.8)  # R1 = 8 r, r = 0.6
     assert network["assessed_rate_pct"] == pytest.approx(
         network["gross_loss_rate_pct"] - network["corrections_pct"])

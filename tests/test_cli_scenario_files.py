@@ -79,7 +79,7 @@ def test_pending_examples_are_marked():
      "key 'applications[0].node'", "either node or both"),
     ("kind: shutdown_jobs\nversion: 1\npolicy: {notice_h: 12}\njobs: [{job_id: a, pipe: P1,"
      " duration_h: 2}]\n", "key 'policy.notice_h'", "24 h notice"),
-    ("kind: leakage_settings\nversion: 1\nperiod: Q1\nsupplied_m3: 10\nregistered_m3: 20\n"
+    ("kind: leakage_settings\nversion: 1\nperiod: 2025-Q1\nsupplied_m3: 10\nregistered_m3: 20\n"
      "household_metered_share: 0.5\ndn75_length_km: 1\nmean_outlet_pressure_mpa: 0.3\n",
      "key 'registered_m3'", "larger than supplied_m3"),
 ])

@@ -33,7 +33,7 @@ NET3_DATA = REPO / "scenarios" / "shutdowns"
 POLICY = Policy(notice_h=24, night_only=True, night_start_h=22, night_end_h=6)
 TABLES = ("shutdown_summary.csv", "valves_to_close.csv", "affected_customers.csv",
           "impact_hourly.csv", "best_window.csv", "windows.csv", "notice_24h.csv",
-          "emergency_supply.csv")
+          "emergency_supply.csv", "emergency_groups.csv")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def example_out(tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "planning", "run", str(EXAMPLE), "--out",
                            str(out)], cwd=REPO, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
-    assert "11 files written" in done.stdout
+    assert "12 files written" in done.stdout
     return out
 
 

@@ -117,7 +117,7 @@ def test_leakage_assess_reads_the_study_like_run(tmp_path, capsys):
     assessed = (tmp_path / "a" / "leakage_assessment.csv").read_bytes()
     assert assessed == (tmp_path / "r" / "leakage_assessment.csv").read_bytes()
     bad = tmp_path / "bad.yaml"
-    bad.write_text("kind: leakage_settings\nversion: 1\nperiod: Q1\nsupplied_m3: 10\n"
+    bad.write_text("kind: leakage_settings\nversion: 1\nperiod: 2025-Q1\nsupplied_m3: 10\n"
                    "registered_m3: 20\nhousehold_metered_share: 0.5\ndn75_length_km: 1\n"
                    "mean_outlet_pressure_mpa: 0.3\n")
     assert main(["leakage", "assess", str(bad)]) == 2

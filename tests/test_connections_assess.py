@@ -118,7 +118,7 @@ def test_ctown_too_large_fails_and_names_nodes(ctown, ctown_study):
     assert a.verdict == "fail"
     assert len(a.nodes_below_minimum) > 5
     assert a.nodes_below_minimum[0] in a.reply_text
-    assert "fall below the 14 m network minimum" in a.reply_text
+    assert "fall below the 14.28 m network minimum" in a.reply_text
     judged = a.node_table[a.node_table["newly_below_min"]]
     assert set(judged.index) == set(a.nodes_below_minimum)
     assert judged["customer"].all()

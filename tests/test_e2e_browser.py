@@ -199,7 +199,7 @@ def step_network(ui: UI) -> None:
     ui.text("junctions fall below the service pressure", timeout_ms=RUN_TIMEOUT_MS)
     ui.idle(RUN_TIMEOUT_MS)
     ui.text("Minimum pressure head over the run (m)")
-    ui.text("0–14 m (below service)")
+    ui.text("0–14.28 m (below service)")
     ui.no_exception()
     ui.shot("network")
 
@@ -287,7 +287,7 @@ def step_leakage(ui: UI) -> None:
     study = load_study(DEMO_DIR / "leakage_settings.yaml")
     expected = run_leakage(open_study_network(study), study.body).network
     assert ui.metric("Leakage (m³/d)") == f"{expected['leakage_m3_per_d']:,.0f}"
-    assert ui.metric("Assessed rate R_BL (%)") == f"{expected['assessed_rate_pct']:.2f}"
+    assert ui.metric("漏损率 R_BL (%)") == f"{expected['assessed_rate_pct']:.2f}"
     box = ui.page.locator("[data-testid='stAlertContainer']").filter(has_text="Network: ").first
     # Streamlit's markdown typesets "<=" as "≤"
     assert f"Network: {expected['verdict']}".replace("<=", "≤") in box.inner_text()

@@ -54,7 +54,7 @@ def _catalog(lang: str):
 
 def test_the_code_has_hundreds_of_msgids(msgids):
     assert len(msgids) > 300
-    assert "Valves to close" in msgids and "Gross loss rate R_WL (%)" in msgids
+    assert "Valves to close" in msgids and "Registered use Qa (m³/d)" in msgids
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -105,7 +105,7 @@ def test_language_switch_and_context():
 
 def _check_switch():
     assert _("Valves to close") == "需关闭的阀门"
-    assert _("Gross loss rate R_WL (%)") == "综合漏损率 R_WL（%）"
+    assert _("Registered use Qa (m³/d)") == "注册用户用水量 Qa（m³/d）"
     assert _("Non-revenue water (%)") == "产销差率（%）"
     with use_language("en"):
         assert _("Valves to close") == "Valves to close"

@@ -108,8 +108,11 @@ def test_demo_leakage_settings_file():
     assert series["assessed_rate_pct"] == pytest.approx(res.assessed_rate_pct)
 
 
-def test_unrecognised_period_is_noted():
-    res = assess_settings({"period": "Q1 last year", "supplied_m3": 100, "registered_m3": 95,
-                           "dn75_length_km": None})
-    assert res.inputs.period_days == 365
-    assert "not recognised" in res.notes[0]
+def test_unrecognised_period_is_refused():
+    with pytest.raises(LeakageInputError) as err:
+        assess_settings({"period": "Q1 last year", "supplied_m3": 100, "registered_m3": 95,
+                         "dn75_length_km": None})
+    assert err.value.field == "period"
+    res = assess_settings({"period": None, "period_days": 90, "supplied_m3": 100,
+                           "registered_m3": 95})
+    assert res.inputs.period_days == 90

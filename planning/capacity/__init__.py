@@ -23,7 +23,15 @@ from .schema import RegistryError
 from .sewage import catchment_flows, supply_from_node_demands
 from .standards import CLASS_1A, CLASS_1B, PEAKING_FACTOR_TABLE, peaking_factor
 from .targets import BASINS, INDICATORS, PLAN_2025, SCOPES, Target
-from .trunk import Trunk, load_trunk, swmm_check, trunk_check, trunk_inflows
+from .trunk import (
+    DESIGN_FULLNESS,
+    Trunk,
+    design_fullness,
+    load_trunk,
+    swmm_check,
+    trunk_check,
+    trunk_inflows,
+)
 from .utilisation import overload_warnings, plant_flows
 from .whatif import WhatIf, add_capacity, apply_whatif
 
@@ -32,6 +40,7 @@ __all__ = [
     "CLASS_1A",
     "CLASS_1B",
     "DEFAULT_YEARS",
+    "DESIGN_FULLNESS",
     "INDICATORS",
     "PEAKING_FACTOR_TABLE",
     "PLAN_2025",
@@ -49,6 +58,7 @@ __all__ = [
     "catchment_layer",
     "committed_only",
     "compare_to_targets",
+    "design_fullness",
     "gap_table",
     "indicators",
     "load_registry",

@@ -22,7 +22,7 @@ import pandas as pd
 from .registry import Registry
 from .schedule import DEFAULT_YEARS, plant_capacity, project_schedule, sewer_length
 from .sewage import catchment_flows
-from .standards import SAMPLE_PARAMETERS, meets_class_1a_or_better
+from .standards import SAMPLE_PARAMETERS, SAMPLE_PH, meets_class_1a_or_better
 from .targets import INDICATORS, SCOPES
 from .utilisation import plant_flows
 
@@ -34,7 +34,10 @@ INDICATOR_COLUMNS: tuple[str, ...] = (
 )
 
 def sample_compliance(registry: Registry) -> pd.DataFrame:
-    """Check every effluent sample against the Class 1A limits.
+    """Check every effluent sample against the Class 1A limits (GB 18918-2002 Table 1).
+
+    Every basic control item a sample has is checked: COD, BOD5, SS, animal and vegetable
+    oils, petroleum, LAS, TN, NH3-N, TP, colour, pH (a range) and faecal coliforms.
 
     The NH3-N limit is the cold-water one when ``water_temp_c`` is at or below the limit's
     ``cold_water_c`` (a sample without temperature gets the warm, stricter limit). The TP
@@ -60,18 +63,25 @@ def sample_compliance(registry: Registry) -> pd.DataFrame:
     )
     cold = s["water_temp_c"].notna() & (s["water_temp_c"] <= limits.cold_water_c)
     nh3n_limit = np.where(cold, limits.nh3n_cold_mg_per_l, limits.nh3n_mg_per_l)
-    limit_of = {p: np.full(len(s), getattr(limits, p))
-                for p in ("cod_mg_per_l", "bod5_mg_per_l", "ss_mg_per_l", "tn_mg_per_l")}
+    limit_of = {p: np.full(len(s), np.inf if getattr(limits, p) is None else getattr(limits, p))
+                for p in SAMPLE_PARAMETERS if p not in ("nh3n_mg_per_l", "tp_mg_per_l")}
     limit_of["nh3n_mg_per_l"] = nh3n_limit
     limit_of["tp_mg_per_l"] = tp_limit
-    exceed = pd.DataFrame(
-        {p: (s[p].to_numpy() > limit_of[p]) & s[p].notna().to_numpy() for p in SAMPLE_PARAMETERS},
-        index=s.index,
-    )
+    for p in (*SAMPLE_PARAMETERS, SAMPLE_PH):  # registries written before a column existed
+        if p not in s.columns:
+            s[p] = np.nan
+    exceed = {p: (s[p].to_numpy(dtype=float) > limit_of[p]) & s[p].notna().to_numpy()
+              for p in SAMPLE_PARAMETERS}
+    ph = s[SAMPLE_PH].to_numpy(dtype=float)
+    lo = -np.inf if limits.ph_min is None else limits.ph_min
+    hi = np.inf if limits.ph_max is None else limits.ph_max
+    exceed[SAMPLE_PH] = ~np.isnan(ph) & ((ph < lo) | (ph > hi))
+    exceed = pd.DataFrame(exceed, index=s.index)
     s["meets_class_1a"] = ~exceed.any(axis=1)
     failed = np.full(len(s), "", dtype=object)
-    for p in SAMPLE_PARAMETERS:
-        failed = failed + np.where(exceed[p].to_numpy(), p.removesuffix("_mg_per_l") + ",", "")
+    for p in exceed.columns:
+        name = p.removesuffix("_mg_per_l").removesuffix("_per_l").removesuffix("_dilution")
+        failed = failed + np.where(exceed[p].to_numpy(), name + ",", "")
     s["failed"] = pd.Series(failed, index=s.index, dtype=object).str.rstrip(",").astype(str)
     return s
 

@@ -50,6 +50,7 @@ from .standards import (
     DEFAULT_RETURN_FACTOR,
     PEAKING_FACTOR_TABLE,
     SAMPLE_PARAMETERS,
+    SAMPLE_PH,
     EffluentLimits,
 )
 from .targets import CONTEXT_INDICATORS, INDICATORS
@@ -497,7 +498,7 @@ def _check_samples(reg: Registry, plants: pd.DataFrame, a: Assumptions) -> None:
     for i, r in s.iterrows():
         if r["plant_id"] not in plants.index:
             raise RegistryError(file, int(i) + 1, "plant_id", f"unknown plant {r['plant_id']!r}")
-        if all(pd.isna(r[c]) for c in SAMPLE_PARAMETERS):
+        if all(pd.isna(r[c]) for c in (*SAMPLE_PARAMETERS, SAMPLE_PH)):
             raise RegistryError(file, int(i) + 1, None, "a sample with no measured parameter")
         year = r["date"].year
         if not YEAR_MIN <= year <= YEAR_MAX or (a.as_of_year is not None and year > a.as_of_year):

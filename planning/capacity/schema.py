@@ -15,7 +15,7 @@ import pandas as pd
 
 from models.errors import PlannerError
 
-from .standards import EFFLUENT_CLASSES, SAMPLE_PARAMETERS
+from .standards import EFFLUENT_CLASSES, SAMPLE_PARAMETERS, SAMPLE_PH
 from .targets import BASINS, SCOPES
 
 __all__ = [
@@ -216,6 +216,7 @@ SAMPLES = TableSpec(
         Column("plant_id", "text"),
         Column("date", "date"),
         *(Column(p, "float", required=False, low=0.0) for p in SAMPLE_PARAMETERS),
+        Column(SAMPLE_PH, "float", required=False, low=0.0, high=14.0),
         Column("water_temp_c", "float", required=False, low=-5.0, high=50.0),
         *_flag_columns(),
     ),

@@ -7,7 +7,13 @@ can replace it. Confidence notes follow ``shared/docs/requirements.md``; values 
 Exports
 -------
 EffluentLimits, CLASS_1A, CLASS_1B
-    GB 18918-2002 daily-mean effluent limits.
+    GB 18918-2002 Table 1 (basic control items) daily-mean effluent limits: COD, BOD5, SS,
+    TN, NH3-N, TP (high confidence; TP split by construction year medium) and animal and
+    vegetable oils, petroleum, anionic surfactants (LAS), colour, pH and faecal coliforms
+    (medium-high: the values of Table 1 as widely quoted -- 1A oils 1, petroleum 1, LAS 0.5
+    mg/L, colour 30 (dilution factor), pH 6-9, faecal coliforms 10^3 /L; 1B 3, 3, 1, 30,
+    6-9, 10^4 -- not checked against the standard's own text in this project: defaults a
+    user can change). Table 2 (heavy metals) and Table 3 (selective items) are not checked.
 PEAKING_FACTOR_TABLE, peaking_factor
     GB 50014-2021 total peaking factor Kz against mean sewage flow (medium confidence).
 RETURN_FACTOR_RANGE, DEFAULT_RETURN_FACTOR
@@ -31,6 +37,7 @@ __all__ = [
     "PEAKING_FACTOR_TABLE",
     "RETURN_FACTOR_RANGE",
     "SAMPLE_PARAMETERS",
+    "SAMPLE_PH",
     "meets_class_1a_or_better",
     "peaking_factor",
 ]
@@ -39,15 +46,23 @@ __all__ = [
 #: stricter than GB 18918-2002 Class 1A (e.g. local "quasi Class IV" permits).
 EFFLUENT_CLASSES: tuple[str, ...] = ("better_than_1A", "1A", "1B", "2", "3")
 
-#: Sample columns (mg/L) checked against the limits, in the order of GB 18918-2002 Table 1.
+#: Sample columns with an upper limit (mg/L; colour as a dilution factor, faecal coliforms
+#: per litre), in the order of GB 18918-2002 Table 1. Each is optional in a sample.
 SAMPLE_PARAMETERS: tuple[str, ...] = (
     "cod_mg_per_l",
     "bod5_mg_per_l",
     "ss_mg_per_l",
+    "animal_veg_oils_mg_per_l",
+    "petroleum_mg_per_l",
+    "las_mg_per_l",
     "tn_mg_per_l",
     "nh3n_mg_per_l",
     "tp_mg_per_l",
+    "colour_dilution",
+    "faecal_coliforms_per_l",
 )
+#: Sample column of pH, checked against a range (``ph_min`` - ``ph_max``).
+SAMPLE_PH = "ph"
 
 
 def meets_class_1a_or_better(effluent_class: str) -> bool:
@@ -76,6 +91,14 @@ class EffluentLimits:
     tp_cutover_year : int
         First construction year of the stricter TP limit (2006 in GB 18918-2002; medium
         confidence). The review uses a plant's first year in service as its construction year.
+    animal_veg_oils_mg_per_l, petroleum_mg_per_l, las_mg_per_l : float, optional
+        Animal and vegetable oils, petroleum, anionic surfactants (LAS); None: not checked.
+    colour_dilution : float, optional
+        Colour, dilution factor.
+    faecal_coliforms_per_l : float, optional
+        Faecal coliform bacteria, number per litre.
+    ph_min, ph_max : float, optional
+        pH range.
     """
 
     cod_mg_per_l: float
@@ -88,6 +111,13 @@ class EffluentLimits:
     tp_before_cutover_mg_per_l: float
     cold_water_c: float = 12.0
     tp_cutover_year: int = 2006
+    animal_veg_oils_mg_per_l: float | None = None
+    petroleum_mg_per_l: float | None = None
+    las_mg_per_l: float | None = None
+    colour_dilution: float | None = None
+    faecal_coliforms_per_l: float | None = None
+    ph_min: float | None = None
+    ph_max: float | None = None
 
 
 #: GB 18918-2002 Class 1A (high confidence; the TP split by construction year is medium).
@@ -100,6 +130,13 @@ CLASS_1A = EffluentLimits(
     nh3n_cold_mg_per_l=8.0,
     tp_mg_per_l=0.5,
     tp_before_cutover_mg_per_l=1.0,
+    animal_veg_oils_mg_per_l=1.0,
+    petroleum_mg_per_l=1.0,
+    las_mg_per_l=0.5,
+    colour_dilution=30.0,
+    faecal_coliforms_per_l=1e3,
+    ph_min=6.0,
+    ph_max=9.0,
 )
 
 #: GB 18918-2002 Class 1B (high confidence).
@@ -112,6 +149,13 @@ CLASS_1B = EffluentLimits(
     nh3n_cold_mg_per_l=15.0,
     tp_mg_per_l=1.0,
     tp_before_cutover_mg_per_l=1.0,
+    animal_veg_oils_mg_per_l=3.0,
+    petroleum_mg_per_l=3.0,
+    las_mg_per_l=1.0,
+    colour_dilution=30.0,
+    faecal_coliforms_per_l=1e4,
+    ph_min=6.0,
+    ph_max=9.0,
 )
 
 #: GB 50014-2021 total peaking factor Kz: (mean sewage flow in L/s, Kz) pairs; linear

@@ -4,8 +4,10 @@ A trunk is a tree of circular conduits draining to one or more outfalls (the pla
 Catchment sewage enters at nodes (``catchment_id`` and ``inflow_share`` on the node).
 
 * :func:`trunk_check` routes the inflows down the tree and compares each conduit's flow with
-  its full-pipe Manning capacity ``Q_full = (1/n) A R^(2/3) S^(1/2)`` (A = pi D²/4, R = D/4,
-  S = fall of the inverts / length). No extra dependency.
+  its Manning capacity at the GB 50014 maximum design fullness (:data:`DESIGN_FULLNESS`,
+  h/D 0.55-0.75 by diameter) -- the design criterion -- and with its full-pipe capacity
+  ``Q_full = (1/n) A R^(2/3) S^(1/2)`` (A = pi D²/4, R = D/4, S = fall of the inverts /
+  length). No extra dependency.
 * :func:`swmm_check` runs the same trunk with constant inflows through EPA SWMM 5 (dynamic
   wave) via ``pyswmm`` **in a subprocess** (pyswmm allows one simulation per process), and adds
   SWMM's peak flow, peak depth over diameter and surcharge time per conduit. It needs the
@@ -38,7 +40,8 @@ import pandas as pd
 from .registry import read_table
 from .schema import Column, RegistryError, TableSpec, parse_table
 
-__all__ = ["Trunk", "load_trunk", "swmm_check", "trunk_check", "trunk_inflows"]
+__all__ = ["DESIGN_FULLNESS", "Trunk", "design_fullness", "load_trunk", "swmm_check",
+           "trunk_check", "trunk_inflows"]
 
 TRUNK_NODES = TableSpec(
     "trunk_nodes",
@@ -183,10 +186,54 @@ def trunk_inflows(trunk: Trunk, flows: pd.DataFrame, year: int, *, peak: bool = 
                      name="inflow_m3_per_s")
 
 
+DESIGN_FULLNESS = ((0.200, 0.300, 0.55), (0.350, 0.450, 0.65), (0.500, 0.900, 0.70),
+                   (1.000, np.inf, 0.75))
+"""GB 50014 (2006 §4.2.4, kept in the 2021 edition) maximum design fullness h/D of sewage
+pipes: (smallest D, largest D in m, h/D): 200-300 mm 0.55, 350-450 mm 0.65, 500-900 mm 0.70,
+>= 1000 mm 0.75. High confidence. A diameter between two rows takes the row below it (a
+400 mm pipe 0.65, a 950 mm pipe 0.70); below 200 mm, 0.55."""
+
+
+def design_fullness(diameter_m) -> np.ndarray:
+    """GB 50014 maximum design fullness h/D for each diameter (m)."""
+    d = np.atleast_1d(np.asarray(diameter_m, dtype=float))
+    out = np.full(d.shape, DESIGN_FULLNESS[0][2])
+    for lo, _hi, h in DESIGN_FULLNESS:
+        out = np.where(d >= lo - 1e-9, h, out)
+    return out
+
+
+def _partial_flow_m3_per_s(depth_ratio, diameter_m, slope, n) -> np.ndarray:
+    """Manning flow of a circular pipe at depth h/D (0-1)."""
+    y = np.clip(np.asarray(depth_ratio, dtype=float), 0.0, 1.0)
+    theta = 2.0 * np.arccos(1.0 - 2.0 * y)
+    area = diameter_m**2 / 8.0 * (theta - np.sin(theta))
+    wetted = diameter_m * theta / 2.0
+    radius = np.divide(area, wetted, out=np.zeros_like(area), where=wetted > 0)
+    return area * radius ** (2.0 / 3.0) * np.sqrt(slope) / n
+
+
 def _full_capacity_m3_per_s(diameter_m: np.ndarray, slope: np.ndarray, n: np.ndarray
                             ) -> np.ndarray:
     area = np.pi * diameter_m**2 / 4.0
     return area * (diameter_m / 4.0) ** (2.0 / 3.0) * np.sqrt(slope) / n
+
+
+_Y_PEAK = 0.938  # depth ratio of the largest Manning flow in a circular pipe
+
+
+def _normal_depth_ratio(flow, diameter_m, slope, n) -> np.ndarray:
+    """Normal depth h/D carrying ``flow`` (bisection); 1 where the flow exceeds the largest
+    open-channel flow (the pipe runs surcharged)."""
+    lo = np.zeros_like(flow)
+    hi = np.full_like(flow, _Y_PEAK)
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        below = _partial_flow_m3_per_s(mid, diameter_m, slope, n) < flow
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    peak = _partial_flow_m3_per_s(np.full_like(flow, _Y_PEAK), diameter_m, slope, n)
+    return np.where(flow > peak, 1.0, 0.5 * (lo + hi))
 
 
 def trunk_check(trunk: Trunk, inflows_m3_per_s: pd.Series | Mapping[str, float]) -> pd.DataFrame:
@@ -203,8 +250,12 @@ def trunk_check(trunk: Trunk, inflows_m3_per_s: pd.Series | Mapping[str, float])
     pandas.DataFrame
         Per conduit (upstream first): ``conduit_id``, ``from_node``, ``to_node``,
         ``diameter_m``, ``slope``, ``flow_m3_per_s`` (sum of all inflows upstream),
-        ``full_capacity_m3_per_s``, ``flow_ratio`` (flow / full capacity) and
-        ``over_capacity`` (ratio > 1), plus ``illustrative``.
+        ``full_capacity_m3_per_s``, ``flow_ratio`` (flow / full capacity),
+        ``over_capacity`` (ratio > 1: surcharged), ``design_fullness`` (GB 50014 maximum
+        h/D), ``design_capacity_m3_per_s`` (Manning flow at that depth),
+        ``depth_ratio`` (normal depth h/D of the flow; 1 when surcharged),
+        ``over_design_fullness`` (h/D above the limit: fails the design check, though the
+        pipe may still run part full), plus ``illustrative``.
     """
     inflow = pd.Series(inflows_m3_per_s, dtype=float)
     unknown = inflow.index.difference(trunk.nodes["node_id"])
@@ -218,12 +269,20 @@ def trunk_check(trunk: Trunk, inflows_m3_per_s: pd.Series | Mapping[str, float])
         at_node[dst] += flow[pos]
     capacity = _full_capacity_m3_per_s(c["diameter_m"].to_numpy(), c["slope"].to_numpy(),
                                        c["roughness_n"].to_numpy())
+    d = c["diameter_m"].to_numpy(dtype=float)
+    s = c["slope"].to_numpy(dtype=float)
+    n = c["roughness_n"].to_numpy(dtype=float)
+    fullness = design_fullness(d)
+    design = _partial_flow_m3_per_s(fullness, d, s, n)
+    depth = _normal_depth_ratio(flow, d, s, n)
     ill = trunk.nodes.set_index("node_id")["illustrative"]
     return pd.DataFrame({
         "conduit_id": c["conduit_id"], "from_node": c["from_node"], "to_node": c["to_node"],
         "diameter_m": c["diameter_m"], "slope": c["slope"], "flow_m3_per_s": flow,
         "full_capacity_m3_per_s": capacity, "flow_ratio": flow / capacity,
         "over_capacity": flow > capacity,
+        "design_fullness": fullness, "design_capacity_m3_per_s": design,
+        "depth_ratio": depth, "over_design_fullness": flow > design * (1 + 1e-12),
         "illustrative": c["illustrative"].to_numpy() | c["from_node"].map(ill).to_numpy(),
     })
 

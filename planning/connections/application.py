@@ -167,11 +167,15 @@ class Application:
     low_risk : bool
         Social-investment low-risk project: the "11000" fast track (plan §2).
     reserved_tap : bool
-        A reserved tap exists, cost confirmed, meter installable, no earthwork: connection
-        on application (plan §2). No external line is built.
+        A reserved tap exists (预留口). No external line is built.
     front_loaded : bool
         Survey, design and external-line approval were done before the formal application,
         so only "acceptance & connection" remains (plan §1).
+    ready_to_connect : bool, optional
+        The user confirmed the cost, the meter can be installed and no earthwork is needed.
+        With a reserved tap or front-loaded service it gives connection on application
+        (报装即通水, plan §2; see :attr:`on_application`). None: as ``reserved_tap`` (a
+        reserved tap was taken to come with them).
     service_length_m : float, optional
         Length of the service (external) line, m; by default the distance from the location to
         the tapped main (0 with ``node`` and no length).
@@ -197,6 +201,7 @@ class Application:
     low_risk: bool = False
     reserved_tap: bool = False
     front_loaded: bool = False
+    ready_to_connect: bool | None = None
     service_length_m: float | None = None
     elevation_m: float | None = None
     received_on: date | None = None
@@ -211,7 +216,9 @@ class Application:
         self._check_place()
         self._check_meter_and_storeys()
         self._check_pattern()
-        for name in ("low_risk", "reserved_tap", "front_loaded"):
+        if self.ready_to_connect is None:
+            object.__setattr__(self, "ready_to_connect", bool(self.reserved_tap))
+        for name in _BOOL_FIELDS:
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
                 raise ConnectionInputError(name, f"must be true or false, got {value!r}",
@@ -354,6 +361,12 @@ class Application:
         k = (np.asarray(clock_s, dtype=np.int64) % 86400) // step_s
         return pat[k]
 
+    @property
+    def on_application(self) -> bool:
+        """Connection on application (plan §2): front-loaded service or a reserved tap, and
+        cost confirmed, meter installable, no earthwork."""
+        return bool((self.reserved_tap or self.front_loaded) and self.ready_to_connect)
+
     def peak_demand_m3s(self) -> float:
         """Demand in the pattern's peak step, m3/s."""
         return self.demand_m3s * float(self.daily_pattern().max())
@@ -405,7 +418,7 @@ class Application:
 
 _BOOL = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False,
          "n": False, "0": False}
-_BOOL_FIELDS = ("low_risk", "reserved_tap", "front_loaded")
+_BOOL_FIELDS = ("low_risk", "reserved_tap", "front_loaded", "ready_to_connect")
 _FLOAT_FIELDS = ("demand_l_s", "demand_m3_d", "x_m", "y_m", "required_head_m",
                  "service_length_m", "elevation_m")
 

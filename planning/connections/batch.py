@@ -18,7 +18,8 @@ The fields of :class:`~planning.connections.application.Application`, by name:
 ``application_id`` (required), ``demand_l_s`` or ``demand_m3_d``, ``customer_class``,
 ``x_m`` and ``y_m`` or ``node``, ``meter_dn``, ``storeys``, ``required_head_m``,
 ``pattern`` (multipliers separated by ``;``), ``low_risk``, ``reserved_tap``,
-``front_loaded`` (true/false, yes/no, 1/0), ``service_length_m``, ``elevation_m``,
+``front_loaded``, ``ready_to_connect`` (true/false, yes/no, 1/0), ``service_length_m``,
+``elevation_m``,
 ``received_on`` (YYYY-MM-DD), ``applicant``. Empty cells are missing values.
 """
 

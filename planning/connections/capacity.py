@@ -156,7 +156,8 @@ class SpareCapacity:
         minimum in the base case.
     """
 
-    def __init__(self, net, min_pressure_m: float = MIN_SERVICE_HEAD_M, time_s: int | None = None, *,
+    def __init__(self, net, min_pressure_m: float = MIN_SERVICE_HEAD_M,
+                 time_s: int | None = None, *,
                  rtol: float = DEFAULT_RTOL, atol_m3s: float = DEFAULT_ATOL_M3S,
                  q_max_m3s: float = DEFAULT_QMAX_M3S, start: str = "cold"):
         if not (math.isfinite(min_pressure_m) and min_pressure_m >= 0):
@@ -277,7 +278,8 @@ def spare_capacity(net, node, min_pressure_m=MIN_SERVICE_HEAD_M, time_s=None) ->
     return SpareCapacity(net, min_pressure_m, time_s).at(node)
 
 
-def spare_capacity_map(net, min_pressure_m: float = MIN_SERVICE_HEAD_M, time_s: int | None = None, *,
+def spare_capacity_map(net, min_pressure_m: float = MIN_SERVICE_HEAD_M,
+                       time_s: int | None = None, *,
                        nodes: Iterable[str] | None = None, ledger=None, placement=None,
                        policy=None, threads: int = 2, rtol: float = DEFAULT_RTOL) -> pd.DataFrame:
     """Spare capacity of every junction, as a table (see :meth:`SpareCapacity.table`).

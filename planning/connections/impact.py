@@ -335,7 +335,8 @@ class ConnectionStudy:
         dt = np.diff(np.append(new.times_s, p.duration_s))
         below = (cp.to_numpy() < req_head - 1e-9) & within
         hours_below = float(dt[below].sum() / 3600.0)
-        c_unserved = float(new.unserved_m3.get(cust, 0.0))
+        c_unserved = max(0.0, float(new.unserved_m3.get(cust, 0.0))
+                         - float(base.unserved_m3.get(cust, 0.0)))  # the applicant's shortfall
 
         # every other junction
         nodes = new.min_pressure.index
@@ -379,11 +380,11 @@ class ConnectionStudy:
                 + booster)
         if newly:
             reasons.append(
-                f"{len(newly)} junction(s) fall below the {pmin:g} m network minimum: "
+                f"{len(newly)} junction(s) fall below the {pmin:.4g} m network minimum: "
                 + _node_list(others, newly))
         if len(worse):
             conditions.append(
-                f"{len(worse)} junction(s) already below {pmin:g} m lose more than "
+                f"{len(worse)} junction(s) already below {pmin:.4g} m lose more than "
                 f"{p.worsening_tolerance_m:g} m: " + _node_list(others, tuple(worse.index)))
         if unserved_other > p.unserved_tolerance_m3:
             conditions.append(f"other customers receive {unserved_other:.1f} m3 less water "
@@ -399,18 +400,23 @@ class ConnectionStudy:
         ts["clock"] = [_clock(t, tstart) for t in new.times_s]
         ts["customer_pressure_m"] = cp.to_numpy()
         ts["required_head_m"] = req_head
-        ts["customer_demand_m3s"] = new.delivered[cust].to_numpy()
-        ts["customer_required_demand_m3s"] = new.required[cust].to_numpy()
+        # the applicant's own demand: at an existing junction the node also carries the
+        # demand already there, which is not the applicant's (PDA delivers pro rata)
+        own_req = app.demand_m3s * app.multiplier_at(new.times_s + tstart)
+        node_req = new.required[cust].to_numpy()
+        share = np.divide(own_req, node_req, out=np.ones_like(own_req), where=node_req > 0)
+        # solver round-off (1e-4 relative) never serves more than asked, nor below 0
+        ts["customer_demand_m3s"] = np.clip(
+            new.delivered[cust].to_numpy() * np.clip(share, 0.0, 1.0), 0.0, own_req)
+        ts["customer_required_demand_m3s"] = own_req
         ts["tap_pressure_base_m"] = (base.pressure[tap.node].reindex(new.times_s).to_numpy()
                                      if tap.node in base.pressure.columns else np.nan)
         ts["tap_pressure_new_m"] = new.pressure[tap.node].to_numpy()
 
         peak_hour = float("nan")
-        if self._capacity is not None:
+        if self._capacity is not None:  # the applicant's demand only, never the node's
             t_peak = self._capacity.time_s
-            peak_hour = float(new.required[cust].reindex([t_peak]).fillna(np.nan).iloc[0]) \
-                if t_peak in new.required.index else float(
-                    app.demand_m3s * app.multiplier_at(np.array([t_peak + tstart]))[0])
+            peak_hour = float(app.demand_m3s * app.multiplier_at(np.array([t_peak + tstart]))[0])
         terms = service_terms(app, conn.service_length_m if tap.main is not None
                               or app.service_length_m is not None else 0.0, p)
         assessment = Assessment(
@@ -460,8 +466,8 @@ def reply_text(a: Assessment, policy: Policy) -> str:
     else:
         effect = "Effect on the network: no junction's lowest daily pressure falls; "
     effect += (f"{len(a.nodes_below_minimum)} junction(s) fall below the "
-               f"{policy.min_pressure_m:g} m minimum." if a.nodes_below_minimum
-               else f"no junction falls below the {policy.min_pressure_m:g} m minimum.")
+               f"{policy.min_pressure_m:.4g} m minimum." if a.nodes_below_minimum
+               else f"no junction falls below the {policy.min_pressure_m:.4g} m minimum.")
     lines.append(effect)
     if np.isfinite(a.spare_capacity_m3s):
         take = (f"; this connection takes {a.customer_peak_hour_m3s * 1e3:.2f} L/s of it"

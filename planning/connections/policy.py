@@ -27,16 +27,33 @@ from .application import Application
 from .errors import ConnectionInputError
 
 
+def _statutory_workday(day: date) -> bool | None:
+    """China's statutory calendar (State Council notices, with 调休 make-up working days) from
+    the ``chinese-calendar`` package; None for a year the package does not cover."""
+    import chinese_calendar
+
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # year outside the package's data
+        return None
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Working days: Monday-Friday, less public holidays, plus make-up working weekends.
+    """Working days on China's statutory calendar, with a user's own days on top.
+
+    By default (``statutory=True``) a day is a working day as the State Council's holiday
+    notices say, make-up working weekends (调休) included, from the maintained
+    ``chinese-calendar`` package; for a year that package does not cover, Monday-Friday
+    (see :meth:`covers`). ``holidays`` and ``extra_workdays`` override it day by day (a
+    holiday file, :func:`load_holidays`).
 
     Parameters
     ----------
     holidays : frozenset of datetime.date
-        Days off that fall on weekdays (China's statutory holidays).
+        Days off (a user's override: local holidays, or a year the package lacks).
     extra_workdays : frozenset of datetime.date
-        Weekend days worked instead (调休 make-up days).
+        Days worked (调休 make-up days), overriding the statutory calendar.
     day_start_h, day_end_h : float
         Office hours (h after midnight) used to count fractions of a working day between two
         time stamps (:meth:`working_days_between`); 09:00-17:00 by default (an assumption).
@@ -46,6 +63,7 @@ class WorkingCalendar:
     extra_workdays: frozenset = frozenset()
     day_start_h: float = 9.0
     day_end_h: float = 17.0
+    statutory: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
@@ -54,10 +72,26 @@ class WorkingCalendar:
             raise ConnectionInputError("calendar", "need 0 <= day_start_h < day_end_h <= 24")
 
     def is_working_day(self, day: date) -> bool:
-        """True for Monday-Friday that are not holidays, and for make-up working days."""
+        """True on a working day: the user's days first, then the statutory calendar, then
+        Monday-Friday."""
         if day in self.extra_workdays:
             return True
-        return day.weekday() < 5 and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if self.statutory:
+            known = _statutory_workday(day)
+            if known is not None:
+                return known
+        return day.weekday() < 5
+
+    def covers(self, day: date) -> bool:
+        """True when the statutory calendar (or the user's file) knows ``day``'s year; False
+        when a deadline on that day was counted Monday-Friday only."""
+        if not self.statutory or day in self.holidays or day in self.extra_workdays:
+            return True
+        if any(d.year == day.year for d in self.holidays | self.extra_workdays):
+            return True
+        return _statutory_workday(day) is not None
 
     def add_working_days(self, start: date, n: int) -> date:
         """The day by which ``n`` working days after ``start`` have passed.
@@ -104,11 +138,12 @@ class WorkingCalendar:
         return total_h / span_h
 
 
-def load_holidays(path: str | Path) -> WorkingCalendar:
-    """Read a calendar from a CSV with columns ``date`` (YYYY-MM-DD) and ``kind``.
+def load_holidays(path: str | Path, *, statutory: bool = True) -> WorkingCalendar:
+    """Read a user's calendar override from a CSV with columns ``date`` (YYYY-MM-DD) and ``kind``.
 
-    ``kind`` is ``holiday`` (a weekday off) or ``workday`` (a weekend day worked); other
-    columns are ignored. See ``scenarios/connections/holidays_2025.csv``.
+    ``kind`` is ``holiday`` (a day off) or ``workday`` (a day worked); other columns are
+    ignored. See ``scenarios/connections/holidays_2025.csv``. The days override the statutory
+    calendar (``statutory=True``), or Monday-Friday (``statutory=False``).
 
     Raises
     ------
@@ -142,7 +177,10 @@ def load_holidays(path: str | Path) -> WorkingCalendar:
         else:
             raise ConnectionInputError("kind", f"must be holiday or workday, got {kind!r}",
                                        row=i)
-    return WorkingCalendar(frozenset(holidays), frozenset(workdays))
+    both = holidays & workdays
+    if both:
+        raise ConnectionInputError("kind", f"{min(both)} is both a holiday and a workday")
+    return WorkingCalendar(frozenset(holidays), frozenset(workdays), statutory=statutory)
 
 
 @dataclass(frozen=True)
@@ -152,7 +190,7 @@ class Policy:
     Hydraulics
     ----------
     min_pressure_m : float
-        Network minimum pressure, m (CJ/T 316: 0.14 MPa, about 14 m): a connection fails if
+        Network minimum pressure, m (CJ/T 316: 0.14 MPa = 14.28 m): a connection fails if
         it pushes a customer node below it.
     pda_minimum_pressure_m, pda_required_pressure_m, pda_exponent
         Pressure-driven demand in the 24-hour run: no water below the minimum (0 m), full
@@ -207,7 +245,8 @@ class Policy:
     median_target_days : float
         Annual median connection time for business users, working days (<= 0.5).
     calendar : WorkingCalendar
-        Working days (Mon-Fri; holidays as a parameter).
+        Working days: China's statutory calendar with make-up days (``chinese-calendar``),
+        overridden by a holiday file (:func:`load_holidays`).
     """
 
     min_pressure_m: float = MIN_SERVICE_HEAD_M
@@ -334,9 +373,11 @@ def service_terms(app: Application, external_line_m: float, policy: Policy,
         else:
             rows.append((item, float(days), cal.add_working_days(day, int(days)), source))
 
-    if app.reserved_tap and policy.reserved_tap_on_application:
+    if app.on_application and policy.reserved_tap_on_application:
         track, steps = "connection on application", 1
-        deadline("connection (reserved tap: on application)", 0, "§2")
+        how = "reserved tap" if app.reserved_tap else "front-loaded service"
+        deadline(f"connection ({how}, cost confirmed, meter installable, no earthwork: "
+                 "on application)", 0, "§2")
     elif app.low_risk and policy.low_risk_fast_track:
         track, steps = "11000", 1
         deadline('connection ("11000": 1 step, 0 documents, 0 cost, 0 trips)',
@@ -356,9 +397,14 @@ def service_terms(app: Application, external_line_m: float, policy: Policy,
     else:
         track, steps = "standard", 1 if app.front_loaded else 2
     if external > 0 and track in ("350", "standard"):
-        deadline("parallel external-works approvals", policy.parallel_approval_days, "§4")
-        deadline("notification-commitment approval (small external works)",
+        # §4 and §5 are two routes for the same approvals: one applies, not both
+        deadline("external-works approval, EITHER parallel approvals",
+                 policy.parallel_approval_days, "§4")
+        deadline("external-works approval, OR notification-commitment (small external works)",
                  policy.notification_approval_days, "§5")
+        notes.append("External-works approvals: parallel approval (§4) or, for small works "
+                     "that qualify, notification-commitment approval (§5); the two limits are "
+                     "alternatives, not successive steps.")
 
     free = app.meter_dn <= policy.free_meter_max_dn and external <= policy.free_external_line_max_m
     if free:
@@ -373,9 +419,17 @@ def service_terms(app: Application, external_line_m: float, policy: Policy,
         cost_text = ("no connection fee; the utility invests up to the user's red line; "
                      "extension services beyond it at cost + at most "
                      f"{policy.extension_margin_max:.0%} ({'; '.join(why)})")
-    if track == "11000":
+    if track == "11000":  # §2: 0 cost whatever the meter size or line length
         cost_text = "free (\"11000\" fast track: 0 cost)"
         free = True
+    elif external > 0 or free:  # the X of §12 decided (or could decide) the cost
+        notes.append(f"ASSUMPTION: small projects are free up to an external line of "
+                     f"{policy.free_external_line_max_m:g} m; the published plan (§12) lost this "
+                     "figure, so it is a policy parameter, not the plan's number.")
+    uncovered = [d for d in (r[2] for r in rows) if d is not None and not cal.covers(d)]
+    if uncovered:
+        notes.append(f"No statutory holiday data for {min(uncovered).year}: deadlines that year "
+                     "count Monday-Friday only; give a holiday file to correct them.")
     deadlines = pd.DataFrame(rows, columns=["item", "working_days", "due_on", "source"])
     return ServiceTerms(track=track, steps=steps, free=free, external_line_m=external,
                         cost_text=cost_text, deadlines=deadlines, notes=tuple(notes))

@@ -32,6 +32,7 @@ from .cjj92 import (
     Cjj92Result,
     assess_settings,
     cjj92_assess,
+    nominal_dn_mm,
     period_days,
 )
 from .errors import LeakageInputError
@@ -101,6 +102,7 @@ __all__ = [
     "ltown_zones",
     "mean_outlet_pressure_mpa",
     "minimum_night_flow",
+    "nominal_dn_mm",
     "period_days",
     "pressure_compliance",
     "read_battledim_leaks",

@@ -157,8 +157,14 @@ def leakage_volume_m3_per_day(net, results, zones: Zones | None = None) -> pd.Da
     return out
 
 
+NEGLIGIBLE_SUPPLY_SHARE = 1e-3
+"""Zones supplied less than this share of the network (0.1 %) are flagged and get no
+rates: a dead-end pocket holding 0.06 m3 would otherwise show a loss rate of 104 %."""
+
+
 def water_balance(net, results, zones: Zones | None = None, *, start_s: float | None = None,
-                  end_s: float | None = None, billed_share: float = 1.0) -> pd.DataFrame:
+                  end_s: float | None = None, billed_share: float = 1.0,
+                  negligible_share: float = NEGLIGIBLE_SUPPLY_SHARE) -> pd.DataFrame:
     """Water balance of every zone and the network over a period.
 
     Parameters
@@ -172,6 +178,9 @@ def water_balance(net, results, zones: Zones | None = None, *, start_s: float | 
     billed_share : float
         Share of registered consumption that is billed (for non-revenue water); 1 by
         default: a simulation does not know unbilled authorised use.
+    negligible_share : float
+        A zone supplied less than this share of the network's supply gets no rates
+        (:data:`NEGLIGIBLE_SUPPLY_SHARE`).
 
     Returns
     -------
@@ -179,9 +188,11 @@ def water_balance(net, results, zones: Zones | None = None, *, start_s: float | 
         Index ``zone`` (zone labels, then :data:`NETWORK`); columns ``days``,
         ``supplied_m3``, ``registered_m3``, ``billed_m3``, ``leakage_m3``,
         ``imbalance_m3`` (supplied - registered - leakage), ``gross_loss_rate_pct``
-        (CJJ 92 R_WL = (supplied - registered) / supplied), ``leakage_rate_pct``
-        (leakage / supplied), ``nrw_pct`` ((supplied - billed) / supplied),
-        ``leakage_m3_per_d``. Rates are NaN where nothing was supplied.
+        (CJJ 92 综合漏损率 R_WL = (supplied - registered) / supplied), ``nrw_pct``
+        ((supplied - billed) / supplied), ``leakage_m3_per_d``, ``negligible_supply``
+        (True where the zone's supply is below ``negligible_share`` of the network's: its
+        rates are NaN, not a percentage of almost nothing). Rates are NaN where nothing
+        was supplied. Physical leakage is a volume; the only rates are CJJ 92's.
     """
     if not 0.0 <= billed_share <= 1.0:
         raise ValueError("billed_share must be in [0, 1]")
@@ -202,12 +213,29 @@ def water_balance(net, results, zones: Zones | None = None, *, start_s: float | 
     out["registered_m3"] = table["registered"]
     out["billed_m3"] = table["registered"] * billed_share
     out["leakage_m3"] = table["leakage"]
+    # Round-off of the solver in dead pockets (-0.0003 m3 "supplied") is no volume: below a
+    # millionth of the network's supply (or 1e-6 m3) it is published as 0, never negative.
+    tol = 1e-6 * max(float(table["supplied"].abs().max()), 1.0)
+    for col in ("supplied_m3", "registered_m3", "leakage_m3"):
+        noise = (out[col] < 0) & (out[col] > -tol)
+        out.loc[noise, col] = 0.0
+    out["billed_m3"] = out["registered_m3"] * billed_share
     out["imbalance_m3"] = out["supplied_m3"] - out["registered_m3"] - out["leakage_m3"]
     supplied = out["supplied_m3"].where(out["supplied_m3"] > 0)
     out["gross_loss_rate_pct"] = 100.0 * (out["supplied_m3"] - out["registered_m3"]) / supplied
-    out["leakage_rate_pct"] = 100.0 * out["leakage_m3"] / supplied
     out["nrw_pct"] = 100.0 * (out["supplied_m3"] - out["billed_m3"]) / supplied
     out["leakage_m3_per_d"] = out["leakage_m3"] / days if days > 0 else np.nan
+    total = float(out.loc[NETWORK, "supplied_m3"]) if NETWORK in out.index else 0.0
+    out["negligible_supply"] = out["supplied_m3"] <= negligible_share * max(total, 0.0)
+    if NETWORK in out.index:
+        out.loc[NETWORK, "negligible_supply"] = not total > 0
+    # a dead pocket's volumes are round-off or artefacts of the hydraulics (a leak running
+    # backwards at negative pressure): 0, never a negative figure
+    vols = ["supplied_m3", "registered_m3", "billed_m3", "leakage_m3", "leakage_m3_per_d"]
+    out.loc[out["negligible_supply"], vols] = out.loc[out["negligible_supply"], vols].clip(
+        lower=0.0)
+    rates = ["gross_loss_rate_pct", "nrw_pct"]
+    out.loc[out["negligible_supply"], rates] = np.nan
     return out
 
 
@@ -228,27 +256,46 @@ def minimum_night_flow(net, results, zones: Zones | None = None, *,
     zones : Zones, optional
         Default: the network only.
     window_h : (float, float)
-        Clock hours of the night window, e.g. ``(2, 4)``.
+        Clock hours of the night window, e.g. ``(2, 4)``; ``(23, 4)`` spans midnight.
 
     Returns
     -------
     pandas.DataFrame
-        One row per zone and night (index ``zone``, ``day``; day 0 = the first 24 h of
-        the run): ``mnf_m3_per_h`` (zone inflow at its night minimum), ``time_s``
+        One row per zone and clock night (index ``zone``, ``day``: the clock date on which
+        the night's window opens, counted from the date of the run's start, 0; a run
+        starting at 03:00 has the end of night 0 and, 23 h later, night 1, never one
+        merged "simulation day"): ``mnf_m3_per_h`` (zone inflow at its night minimum), ``time_s``
         (simulation time of the minimum), ``clock_h``, ``night_use_m3_per_h``
         (registered consumption then), ``leakage_m3_per_h`` (leakage then),
         ``leakage_share_pct`` (leakage / inflow then), ``mean_night_leakage_m3_per_h``
         (mean leakage over the window). Empty when no report time falls in the window.
+        Zones supplied less than :data:`NEGLIGIBLE_SUPPLY_SHARE` of the whole have no
+        rows; flows within solver round-off of 0 are 0, leakage is never negative.
     """
     lo, hi = window_h
     flows = zone_flows_m3s(net, results, zones)
+    # solver round-off (a dead pocket's -1e-8 m3/s inflow) is no flow: 0, never negative;
+    # a leak never runs backwards (a negative one is an artefact of the hydraulics)
+    tol = 1e-6 * max(float(np.abs(flows["supplied"].to_numpy()).max(initial=0.0)), 1e-3)
+    flows = {k: v.mask((v < 0) & (v > -tol), 0.0) for k, v in flows.items()}
+    flows["leakage"] = flows["leakage"].clip(lower=0.0)
+    # zones of negligible supply (dead pockets) have no night flow worth a row
+    t_all = flows["supplied"].index.to_numpy(dtype=float)
+    volume = flows["supplied"].to_numpy().T @ volume_weights_s(t_all)
+    total = float(volume.sum())
+    keep = [z for z, v in zip(flows["supplied"].columns, volume)
+            if len(volume) == 1 or v > NEGLIGIBLE_SUPPLY_SHARE * total]
     t = flows["supplied"].index.to_numpy(dtype=float)
     clock0 = float(_wn(net).options.time.start_clocktime or 0.0)
     clock_s = (clock0 + t) % SECONDS_PER_DAY
-    night = (clock_s >= lo * 3600.0) & (clock_s <= hi * 3600.0)
-    day = np.floor(t / SECONDS_PER_DAY).astype(int)
+    if lo <= hi:
+        night = (clock_s >= lo * 3600.0) & (clock_s <= hi * 3600.0)
+    else:  # the window spans midnight
+        night = (clock_s >= lo * 3600.0) | (clock_s <= hi * 3600.0)
+    # group by clock night: the date on which the window opens, not the simulation day
+    day = np.floor((clock0 + t - lo * 3600.0) / SECONDS_PER_DAY).astype(int)
     rows = []
-    for zone in flows["supplied"].columns:
+    for zone in keep:
         q = flows["supplied"][zone].to_numpy()
         use = flows["registered"][zone].to_numpy()
         leak = flows["leakage"][zone].to_numpy()

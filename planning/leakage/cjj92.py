@@ -7,10 +7,13 @@ Exports :class:`Cjj92Inputs`, :class:`Cjj92Result`, :func:`cjj92_assess`,
 
 Formulas (rates in %)
 ---------------------
-- gross loss rate (漏损率) ``R_WL = 100 (Q_s - Q_a) / Q_s``; Q_s supplied, Q_a registered
-  (metered authorised) consumption. *High confidence.*
-- assessed (basic) leakage rate (基本漏损率) ``R_BL = R_WL - (R1 + R2 + R3 + R4)``;
-  grade 1 when ``R_BL <= 10``, grade 2 when ``<= 12``. *High confidence.*
+- 综合漏损率 (comprehensive loss rate) ``R_WL = 100 (Q_s - Q_a) / Q_s``; Q_s 供水总量
+  (water supplied), Q_a 注册用户用水量 (registered users' use: all authorised consumption,
+  metered and unmetered). *High confidence.*
+- 漏损率 (leakage rate, the assessed figure the plan's quarterly indicator means)
+  ``R_BL = R_WL - (R1 + R2 + R3 + R4)``; grade 1 when ``R_BL <= 10``, grade 2 when
+  ``<= 12``. *High confidence.* These two are the only rates: physical leakage of a
+  simulation is reported as a volume.
 - ``R1 = 8 r``: r = share of supply metered per household (抄表到户); 0 <= r <= 1.
 - ``R2 = 99 (A - 0.0693)``, capped to [-3, 3]; ``A = L / Q_year`` km of DN >= 75 pipe per
   10^4 m3 supplied *per year*: a quarter's supply is annualised (``period_days``) first.
@@ -34,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from simulation.standards import M_PER_MPA
+
 from .errors import LeakageInputError
 
 GRADE_1_MAX_PCT = 10.0
@@ -46,9 +51,49 @@ R2_CAP_PCT = 3.0
 R3_BANDS_MPA = ((0.35, 0.55, 0.5), (0.55, 0.75, 1.0), (0.75, math.inf, 2.0))
 """(lower exclusive, upper inclusive, R3 %) bands of the mean outlet pressure."""
 FROST_DEPTH_LIMIT_M = 1.4
+MIN_NOMINAL_DN_MM = 75
+"""Pipes of nominal size DN/dn 75 and larger count for A in R2."""
 MIN_DIAMETER_M = 0.075
-"""Pipes of at least DN 75 count for A in R2."""
-MPA_PER_M = 1000.0 * 9.80665 / 1e6
+"""Kept for callers that compare a nominal diameter in metres (DN 75)."""
+NOMINAL_DN_MM = (15, 20, 25, 32, 40, 50, 63, 65, 75, 80, 90, 100, 110, 125, 140, 150, 160,
+                 180, 200, 225, 250, 280, 300, 315, 350, 355, 400, 450, 500, 560, 600, 630,
+                 700, 710, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 2600,
+                 2800, 3000)
+"""Nominal size classes, mm: metal pipes' DN (GB/T 1047) and plastic pipes' outside
+diameter dn (GB/T 13663 PE, GB/T 10002 PVC-U), one series."""
+BORE_RATIO_MIN = 0.99 * (1.0 - 2.0 / 11.0)
+"""Smallest bore / nominal size of a pressure main in common use: PE SDR 11 (dn 75 ->
+61.4 mm bore, dn 90 -> 73.6 mm), less 1 % because standard walls are rounded up to 0.1 mm.
+Metal and thinner plastic pipes have a larger ratio."""
+
+
+def nominal_dn_mm(internal_diameter_m):
+    """Nominal size class of a pipe from the internal diameter a model holds, mm.
+
+    The largest class N of :data:`NOMINAL_DN_MM` whose thickest-walled common bore
+    (N x :data:`BORE_RATIO_MIN`, PE SDR 11) still fits: a PE dn75 SDR 11 main (61.4 mm bore)
+    is class 75 and a dn90 (73.6 mm) class 90, where the bore itself is below 75 mm. A
+    metal DN65 (68.8 mm bore) also reaches class 80: give the real classes
+    (``nominal_dn_mm=`` of :func:`planning.leakage.dn75_length_km`) where the GIS has them.
+
+    Parameters
+    ----------
+    internal_diameter_m : float or array-like
+        m.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        mm (0 below the smallest class).
+    """
+    import numpy as np
+
+    d_mm = np.asarray(internal_diameter_m, dtype=float) * 1000.0
+    classes = np.asarray(NOMINAL_DN_MM, dtype=float)
+    k = np.searchsorted(classes * BORE_RATIO_MIN, d_mm + 1e-6, side="right") - 1
+    out = np.where(k >= 0, classes[np.clip(k, 0, None)], 0.0)
+    return float(out) if out.ndim == 0 else out
+MPA_PER_M = 1.0 / M_PER_MPA
 """Pressure of one metre of water head, MPa (0.1 MPa is about 10.2 m)."""
 CONFIDENCE_NOTE = ("R1-R4 corrections (CJJ 92-2016) are medium-confidence defaults: check them "
                    "against the standard and override r1_pct..r4_pct where they differ.")
@@ -128,7 +173,8 @@ class Cjj92Inputs:
     supplied_m3 : float
         Q_s, water supplied over the period, m3 (> 0).
     registered_m3 : float
-        Q_a, registered (metered authorised) consumption, m3.
+        Q_a, 注册用户用水量: registered users' use, m3 (all authorised consumption,
+        metered and unmetered).
     billed_m3 : float, optional
         Billed consumption, m3, for non-revenue water (NaN without it).
     household_metered_share : float
@@ -192,7 +238,7 @@ class Cjj92Result:
     ----------
     inputs : Cjj92Inputs
     gross_loss_rate_pct : float
-        R_WL.
+        R_WL, 综合漏损率 (comprehensive loss rate).
     a_km_per_1e4_m3 : float
         A in R2 (NaN without the pipe length).
     r1_pct, r2_pct, r3_pct, r4_pct : float
@@ -200,7 +246,7 @@ class Cjj92Result:
     corrections_pct : float
         R1 + R2 + R3 + R4.
     assessed_rate_pct : float
-        R_BL = R_WL - corrections.
+        R_BL = R_WL - corrections, 漏损率 (leakage rate).
     nrw_pct : float
         Non-revenue water (NaN without billed consumption).
     grade : int or None
@@ -238,10 +284,11 @@ class Cjj92Result:
 def grade_of(assessed_rate_pct: float) -> tuple[int | None, str]:
     """(grade, verdict) of an assessed leakage rate R_BL (%)."""
     if assessed_rate_pct <= GRADE_1_MAX_PCT:
-        return 1, f"grade 1 (R_BL {assessed_rate_pct:.2f} % <= {GRADE_1_MAX_PCT:g} %)"
+        return 1, f"grade 1 (漏损率 R_BL {assessed_rate_pct:.2f} % <= {GRADE_1_MAX_PCT:g} %)"
     if assessed_rate_pct <= GRADE_2_MAX_PCT:
-        return 2, f"grade 2 (R_BL {assessed_rate_pct:.2f} % <= {GRADE_2_MAX_PCT:g} %)"
-    return None, f"above grade 2 (R_BL {assessed_rate_pct:.2f} % > {GRADE_2_MAX_PCT:g} %)"
+        return 2, f"grade 2 (漏损率 R_BL {assessed_rate_pct:.2f} % <= {GRADE_2_MAX_PCT:g} %)"
+    return None, (f"above grade 2 (漏损率 R_BL {assessed_rate_pct:.2f} % > "
+                  f"{GRADE_2_MAX_PCT:g} %)")
 
 
 def cjj92_assess(inputs: Cjj92Inputs) -> Cjj92Result:
@@ -342,21 +389,23 @@ def assess_settings(settings: Mapping) -> Cjj92Result:
     Returns
     -------
     Cjj92Result
-        With a note when the period was not recognised.
+
+    Raises
+    ------
+    LeakageInputError
+        Field ``period``: blank or not a recognised label, when ``period_days`` is not
+        given either (a quarter's supply taken as a year's would put A in R2 off fourfold).
     """
     keys = ("supplied_m3", "registered_m3", "billed_m3", "household_metered_share",
             "dn75_length_km", "mean_outlet_pressure_mpa", "frost_depth_m", "period_days",
             "r1_pct", "r2_pct", "r3_pct", "r4_pct")
     kw = {k: settings[k] for k in keys if settings.get(k) is not None}
-    note = None
     if "period_days" not in kw:
         days = period_days(str(settings.get("period") or ""))
         if days is None:
-            note = (f"period {settings.get('period')!r} not recognised: supply taken as "
-                    "annual for A in R2.")
-        else:
-            kw["period_days"] = days
-    result = cjj92_assess(Cjj92Inputs(**kw))
-    if note:
-        result = Cjj92Result(**{**result.__dict__, "notes": (note, *result.notes)})
-    return result
+            raise LeakageInputError(
+                f"{settings.get('period')!r} is not a period: give the year, quarter, half "
+                "or month the volumes cover (2025, 2025-Q1, 2025-H2, 2025-03), or "
+                "period_days", source="indicator inputs", field="period")
+        kw["period_days"] = days
+    return cjj92_assess(Cjj92Inputs(**kw))

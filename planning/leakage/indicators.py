@@ -6,8 +6,10 @@ and :func:`cjj92_table`. The formulas are in :mod:`planning.leakage.cjj92`; the 
 
 What is computed
 ----------------
-- ``dn75_length_km``: length of the pipes of diameter >= 75 mm (0.075 m, with a 1e-9 m
-  tolerance) per zone (pipes by :attr:`Zones.pipe_zone`) and for the network.
+- ``dn75_length_km``: length of the pipes of nominal size DN/dn >= 75 per zone (pipes by
+  :attr:`Zones.pipe_zone`) and for the network. Models hold internal diameters; the nominal
+  class comes from :func:`~planning.leakage.cjj92.nominal_dn_mm` (PE dn75 and dn90, bores
+  61.4 and 73.6 mm, count) unless the classes are given.
 - mean outlet pressure for R3: the flow-weighted mean, over the period, of the pressure at
   the *inlet points*: for the network, the node at the far end of every link leaving a
   reservoir (a pump's discharge node, or the first junction); for a zone, also the node
@@ -27,20 +29,24 @@ import pandas as pd
 from models import wntr_model as _wn
 
 from .balance import NETWORK, volume_weights_s, water_balance
-from .cjj92 import MIN_DIAMETER_M, MPA_PER_M, Cjj92Inputs, cjj92_assess
+from .cjj92 import MIN_NOMINAL_DN_MM, MPA_PER_M, Cjj92Inputs, cjj92_assess, nominal_dn_mm
 from .zones import Zones, single_zone
 
 
 def dn75_length_km(net, zones: Zones | None = None,
-                   min_diameter_m: float = MIN_DIAMETER_M) -> pd.Series:
-    """Length of pipes of at least DN 75, km, per zone and for the network.
+                   min_nominal_dn_mm: float = MIN_NOMINAL_DN_MM,
+                   nominal_dn: Mapping[str, float] | None = None) -> pd.Series:
+    """Length of pipes of nominal size DN 75 and larger, km, per zone and for the network.
 
     Parameters
     ----------
     net : models.Network or wntr.network.WaterNetworkModel
     zones : Zones, optional
-    min_diameter_m : float
-        Smallest diameter that counts, m.
+    min_nominal_dn_mm : float
+        Smallest nominal size that counts, mm.
+    nominal_dn : mapping, optional
+        Nominal size (mm) by pipe name, from the utility's GIS; pipes it does not list
+        take :func:`~planning.leakage.cjj92.nominal_dn_mm` of their internal diameter.
 
     Returns
     -------
@@ -49,9 +55,11 @@ def dn75_length_km(net, zones: Zones | None = None,
     """
     wn = _wn(net)
     lengths = {}
+    given = dict(nominal_dn or {})
     for name in wn.pipe_name_list:
         pipe = wn.get_link(name)
-        if pipe.diameter >= min_diameter_m - 1e-9:
+        dn = given[name] if name in given else nominal_dn_mm(pipe.diameter)
+        if dn >= min_nominal_dn_mm:
             lengths[name] = pipe.length / 1000.0
     series = pd.Series(lengths, dtype=float)
     out = {}
@@ -158,7 +166,8 @@ def cjj92_table(net, results, zones: Zones | None = None, *,
         Index ``zone`` (zones, then :data:`NETWORK`): the :func:`water_balance` columns,
         ``dn75_length_km``, ``mean_outlet_pressure_mpa``, ``a_km_per_1e4_m3``,
         ``r1_pct`` ... ``r4_pct``, ``corrections_pct``, ``assessed_rate_pct``, ``grade``
-        (1, 2 or None), ``verdict``. Rows with no supply have NaN rates.
+        (1, 2 or None), ``verdict``. Rows with no supply, or a negligible one
+        (``negligible_supply``), have NaN rates and say so in ``verdict``.
     """
     balance = water_balance(net, results, zones, start_s=start_s, end_s=end_s,
                             billed_share=billed_share)
@@ -174,12 +183,18 @@ def cjj92_table(net, results, zones: Zones | None = None, *,
         if not row["supplied_m3"] > 0:
             rows.append(dict.fromkeys(keys, np.nan) | {"grade": None, "verdict": "no supply"})
             continue
+        if row["negligible_supply"]:
+            rows.append(dict.fromkeys(keys, np.nan) | {
+                "grade": None, "verdict": f"negligible supply ({row['supplied_m3']:.3g} m3): "
+                "no rate"})
+            continue
         pressure = row["mean_outlet_pressure_mpa"]
         result = cjj92_assess(Cjj92Inputs(
             supplied_m3=row["supplied_m3"], registered_m3=row["registered_m3"],
             billed_m3=row["billed_m3"], household_metered_share=household_metered_share,
             dn75_length_km=row["dn75_length_km"],
-            mean_outlet_pressure_mpa=None if np.isnan(pressure) else pressure,
+            # an inlet below 0 (a pocket fed at negative pressure) is in R3's 0 band
+            mean_outlet_pressure_mpa=None if np.isnan(pressure) else max(pressure, 0.0),
             frost_depth_m=frost_depth_m, period_days=row["days"], **dict(overrides or {})))
         rows.append({k: getattr(result, k) for k in keys})
     extra = pd.DataFrame(rows, index=out.index)

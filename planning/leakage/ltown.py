@@ -238,7 +238,7 @@ class LtownExample:
     monthly : pandas.DataFrame
         Index ``month`` (``"2019-01"`` ...): ``days``, ``days_simulated``,
         ``supplied_m3``, ``registered_m3``, ``leakage_m3``, ``leakage_m3_per_d``,
-        ``leakage_rate_pct`` (leakage / supplied), ``gross_loss_rate_pct`` (CJJ 92 R_WL),
+        ``gross_loss_rate_pct`` (CJJ 92 综合漏损率 R_WL),
         ``leaks_active`` (leaks active at some time in the month), ``runs`` (simulations).
     by_zone : pandas.DataFrame
         Index ``month``; leakage per area (A, B, C), m3.
@@ -355,7 +355,6 @@ def ltown_monthly(net: models.Network | None = None, leaks: pd.DataFrame | None 
         monthly[label] = {
             "days": days, "days_simulated": sim_days, **totals,
             "leakage_m3_per_d": totals["leakage_m3"] / days,
-            "leakage_rate_pct": 100.0 * totals["leakage_m3"] / supplied if supplied else np.nan,
             "gross_loss_rate_pct": (100.0 * (supplied - totals["registered_m3"]) / supplied
                                     if supplied else np.nan),
             "leaks_active": len(active), "runs": len(chunks),
@@ -364,7 +363,7 @@ def ltown_monthly(net: models.Network | None = None, leaks: pd.DataFrame | None 
         if progress:
             row = monthly[label]
             progress(f"{label}: leakage {row['leakage_m3']:,.0f} m3 "
-                     f"({row['leakage_rate_pct']:.2f} %), {len(active)} leaks, "
+                     f"(R_WL {row['gross_loss_rate_pct']:.2f} %), {len(active)} leaks, "
                      f"{time.perf_counter() - t_month:.1f} s")
     monthly_df = pd.DataFrame.from_dict(monthly, orient="index").rename_axis("month")
     zone_df = pd.DataFrame.from_dict(by_zone, orient="index").rename_axis("month").fillna(0.0)

@@ -10,7 +10,7 @@ Pressure compliance (defined here)
 ----------------------------------
 A *demand junction* is a junction with a positive base demand in some demand category (a
 customer connection point). It *complies* when its pressure is at least ``min_pressure_m``
-(14 m by default: 0.14 MPa at network extremities, CJ/T 316-2009 / GB/T 32063-2015,
+(14.28 m by default: 0.14 MPa at network extremities, CJ/T 316-2009 / GB/T 32063-2015,
 medium-high confidence) at every whole hour of the run (report times that are multiples of
 3600 s; every report time when none is). A junction cut off from every source does not
 comply. ``compliance_pct`` = 100 x complying demand junctions / demand junctions. The hourly
@@ -24,8 +24,7 @@ Leakage saved
 -------------
 ``leakage_m3_per_d`` is the run's leakage volume divided by its length in days (a 24 h run:
 the day's volume). Saved per year = (base - case) per day x 365; ``leakage_saved_pct`` is
-that saving as a share of the base leakage; ``leakage_rate_pct`` = leakage / supply of the
-case. With demand-driven consumers, lower pressure changes only leakage; with
+that saving as a share of the base leakage. With demand-driven consumers, lower pressure changes only leakage; with
 pressure-driven demands the table also shows the supply that consumers lose.
 """
 
@@ -56,7 +55,7 @@ class PressureCriteria:
     Parameters
     ----------
     min_pressure_m : float
-        Minimum service pressure at demand junctions, m (default 14 m = 0.14 MPa).
+        Minimum service pressure at demand junctions, m (default 14.28 m = 0.14 MPa).
     required_pct : float, optional
         Compliance a case must reach, %; None (default) = the base run's compliance.
     """
@@ -146,7 +145,7 @@ def case_summary(net, results, criteria: PressureCriteria = PressureCriteria(),
     -------
     dict
         ``leakage_m3_per_d``, ``supplied_m3_per_d`` (network inflow from reservoirs and
-        tanks), ``consumption_m3_per_d``, ``leakage_rate_pct``, ``compliance_pct``,
+        tanks), ``consumption_m3_per_d``, ``compliance_pct``,
         ``min_pressure_m``, ``days``, ``converged`` (every hydraulic step converged; a
         case that did not never keeps compliance).
     """
@@ -166,7 +165,6 @@ def case_summary(net, results, criteria: PressureCriteria = PressureCriteria(),
         "leakage_m3_per_d": leak_m3 * per_day,
         "supplied_m3_per_d": supplied_m3 * per_day,
         "consumption_m3_per_d": used_m3 * per_day,
-        "leakage_rate_pct": 100.0 * leak_m3 / supplied_m3 if supplied_m3 > 0 else math.nan,
         "compliance_pct": comp.compliance_pct,
         "min_pressure_m": comp.min_pressure_m,
         "days": days,

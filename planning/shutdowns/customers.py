@@ -4,13 +4,20 @@ Where the utility's billing data give the number of accounts per node, pass them
 layer's or a CSV's ``customers`` column, or a Series). Otherwise they are estimated from
 the model: a junction's average daily demand divided by an average use per account.
 
-Default: 0.5 m3/d per account, a residential account (about 2.6 persons x 140-190
-L/person/d, GB/T 50331-2002 zone 5 quotas plus losses inside the property); change it for
-commercial areas. Every junction with a positive average demand gets at least one
-account (estimates are rounded half up, then raised to 1).
+Default use per account = household size x residential use per person:
+:data:`DEFAULT_PERSONS_PER_ACCOUNT` (2.62 persons, the 7th national census 2020 average
+household) x :data:`DEFAULT_LITRES_PER_PERSON_DAY` (120 L/person/d, the middle of the
+GB/T 50331-2002 zone 5 quota, Yunnan included: 100-140 L/person/d) = 0.3144 m3/d. Both
+are parameters (:func:`use_per_account_m3_day`); a whole-network model's demand also holds
+non-residential use and losses, so accounts from it are an upper estimate of households
+and a conservative (large) count for notices and emergency volumes. Every junction with a
+positive average demand gets at least one account (estimates are rounded half up, then
+raised to 1).
 
 Exports :func:`customers_per_node`, :func:`read_customers`, :func:`average_demand_m3s`,
-:func:`required_demand_m3s`, :data:`DEFAULT_USE_M3_PER_ACCOUNT_DAY`.
+:func:`required_demand_m3s`, :func:`use_per_account_m3_day`,
+:data:`DEFAULT_PERSONS_PER_ACCOUNT`, :data:`DEFAULT_LITRES_PER_PERSON_DAY`,
+:data:`DEFAULT_USE_M3_PER_ACCOUNT_DAY`.
 Called by ``plan``, ``criticality`` and ``emergency``.
 """
 
@@ -27,8 +34,32 @@ from models import wntr_model as _wn
 from ..inputfiles import InputFileError, read_csv_strings, read_gis_layers
 from .errors import ShutdownInputError
 
-DEFAULT_USE_M3_PER_ACCOUNT_DAY = 0.5
-"""Average water use of one (residential) account, m3/d, when billing data are absent."""
+DEFAULT_PERSONS_PER_ACCOUNT = 2.62
+"""Persons per (household) account: 7th national census 2020 average household size."""
+DEFAULT_LITRES_PER_PERSON_DAY = 120.0
+"""Residential use, L/person/d: middle of GB/T 50331-2002 zone 5 (Yunnan), 100-140."""
+
+
+def use_per_account_m3_day(persons_per_account: float = DEFAULT_PERSONS_PER_ACCOUNT,
+                           litres_per_person_day: float = DEFAULT_LITRES_PER_PERSON_DAY
+                           ) -> float:
+    """Average use of one account, m3/d: household size x L/person/d / 1000.
+
+    Raises
+    ------
+    ShutdownInputError
+        A non-positive or non-finite value (field named).
+    """
+    for name, v in (("persons_per_account", persons_per_account),
+                    ("litres_per_person_day", litres_per_person_day)):
+        if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0):
+            raise ShutdownInputError("policy", None, name, f"must be > 0, got {v!r}")
+    return float(persons_per_account) * float(litres_per_person_day) / 1000.0
+
+
+DEFAULT_USE_M3_PER_ACCOUNT_DAY = use_per_account_m3_day()
+"""Average water use of one (residential) account, m3/d, when billing data are absent
+(2.62 x 120 L = 0.3144 m3/d)."""
 
 
 def _demand_terms(wn):
@@ -121,7 +152,7 @@ def customers_per_node(net, customers=None, *,
         ``customers`` columns, e.g. a GIS junction layer). Junctions it does not list get
         the estimate; names it lists that the network lacks raise.
     use_m3_per_account_day : float
-        Average use per account, m3/d (module default 0.5).
+        Average use per account, m3/d (:func:`use_per_account_m3_day`; 0.3144 by default).
     source : str
         What ``customers`` came from, for error messages (a file and layer name).
 
@@ -136,6 +167,10 @@ def customers_per_node(net, customers=None, *,
         Unknown node names, negative or non-numeric counts.
     """
     wn = _wn(net)
+    use = float(use_m3_per_account_day)
+    if not (np.isfinite(use) and use > 0):
+        raise ShutdownInputError(source, None, "use_m3_per_account_day",
+                                 f"must be > 0, got {use_m3_per_account_day!r}")
     avg = average_demand_m3s(wn)
     est = np.floor(avg.to_numpy() * 86400.0 / float(use_m3_per_account_day) + 0.5)
     est = np.where(avg.to_numpy() > 0, np.maximum(est, 1.0), 0.0)

@@ -47,7 +47,12 @@ class Impact:
         ``customers``, ``hours_without_water``, ``baseline_hours_without_water``,
         ``hours_below_min``, ``baseline_hours_below_min`` (hours in the window, with the
         isolation and without), ``min_pressure_m`` (during the window, supplied steps
-        only; NaN if never supplied), ``demand_not_served_m3`` (more than the baseline).
+        only; NaN if never supplied), ``demand_not_served_m3`` (more than the baseline),
+        ``hydraulics_reliable`` (False where a step of either run did not converge, or the
+        run with the isolation had the node supplied longer than the baseline: a hydraulic
+        artefact; the published hours are then the baseline's, never fewer).
+        ``hours_without_water`` is never below ``baseline_hours_without_water``; nodes of
+        the isolated segments are without water for the whole window.
     hourly : pandas.DataFrame
         Index ``hour`` (datetime, start of each hour of the window):
         ``customers_without_water`` and ``customers_below_min`` (most at any report time
@@ -60,8 +65,10 @@ class Impact:
         Totals of what the isolation causes (isolation run minus baseline):
         ``customers_without_water``, ``customers_below_min`` (distinct accounts),
         ``customer_hours_without_water``, ``customer_hours_below_min``,
-        ``demand_not_served_m3``, ``max_hours_without_water``, ``planned``,
-        ``start``, ``end``, ``synthetic_valves``, ``solver_ok``.
+        ``demand_not_served_m3`` (all >= 0), ``max_hours_without_water`` (longest outage
+        of an affected node), ``planned``, ``start``, ``end``, ``synthetic_valves``,
+        ``solver_ok`` (every step of both runs converged in the window),
+        ``hydraulics_reliable`` (and no node artefact), ``unreliable_nodes``.
     node_status : pandas.Series
         Category (or "supplied") for every node, for a map (``gis.without_water_layer``).
     results, baseline : simulation.SimulationResults
@@ -115,7 +122,7 @@ def impact(wn_study, clock: StudyClock, iso: Isolation, customers: pd.Series,
     junctions = list(wn_study.junction_name_list)
     cust = customers.reindex(junctions).fillna(0).astype(np.int64)
 
-    h_nw = f["no_water"].sum() * hours
+    raw_nw = f["no_water"].sum() * hours
     h_nw_b = fb["no_water"].sum() * hours
     h_low = f["low"].sum() * hours
     h_low_b = fb["low"].sum() * hours
@@ -124,6 +131,20 @@ def impact(wn_study, clock: StudyClock, iso: Isolation, customers: pd.Series,
     unserved_b = (fb["unserved_m3s"] * rstep).sum()
     seg_nodes = set(iso.nodes) - set(iso.extra_nodes)
     extra_nodes = set(iso.extra_nodes)
+    # Closing a pipe never brings water: a node with fewer hours without water than in the
+    # baseline is a hydraulic artefact (flagged below), so the published figure is at least
+    # the baseline's, and a drained segment is without water the whole window.
+    window_h = float(len(f["no_water"].index)) * hours
+    drained = raw_nw.index.isin(list(iso.nodes))
+    h_nw = np.maximum(raw_nw, h_nw_b).where(~drained, window_h)
+    diag = res.diagnostics
+    diag_b = base.diagnostics
+    steps_ok = bool(diag.loc[(diag["time_s"] >= start_s) & (diag["time_s"] < end_s),
+                             "converged"].all()
+                    and diag_b.loc[(diag_b["time_s"] >= start_s) & (diag_b["time_s"] < end_s),
+                                   "converged"].all())
+    node_ok = (raw_nw >= h_nw_b - 1e-9) | drained
+    node_ok &= steps_ok
     cat = pd.Series("", index=pd.Index(junctions, name="node"), dtype=object)
     cat[h_low > h_low_b + 1e-9] = "below minimum"
     cat[h_nw > h_nw_b + 1e-9] = "cut off"
@@ -136,6 +157,7 @@ def impact(wn_study, clock: StudyClock, iso: Isolation, customers: pd.Series,
         "hours_below_min": h_low[hit], "baseline_hours_below_min": h_low_b[hit],
         "min_pressure_m": supplied_p.min()[hit],
         "demand_not_served_m3": (unserved - unserved_b).clip(lower=0.0)[hit],
+        "hydraulics_reliable": node_ok[hit],
     })
     nodes.index.name = "node"
     nodes["category"] = pd.Categorical(nodes["category"], categories=CATEGORIES)
@@ -166,19 +188,21 @@ def impact(wn_study, clock: StudyClock, iso: Isolation, customers: pd.Series,
     extra_low = (h_low - h_low_b).clip(lower=0.0)
     affected_nw = extra_nw.index[extra_nw > 0]
     affected_low = extra_low.index[extra_low > 0]
-    diag = res.diagnostics
-    in_win = (diag["time_s"] >= start_s) & (diag["time_s"] < end_s)
+    unreliable = node_ok.index[~node_ok & hit.reindex(node_ok.index, fill_value=False)]
     summary = {
         "planned": bool(planned),
         "start": clock.at(start_s), "end": clock.at(end_s),
         "customers_without_water": int(cust[affected_nw].sum()),
         "customers_below_min": int(cust[affected_low.difference(affected_nw)].sum()),
-        "customer_hours_without_water": float(((h_nw - h_nw_b) * cust).sum()),
-        "customer_hours_below_min": float(((h_low - h_low_b) * cust).sum()),
-        "demand_not_served_m3": float((unserved - unserved_b).sum()),
-        "max_hours_without_water": float(extra_nw.max()) if len(extra_nw) else 0.0,
+        "customer_hours_without_water": float((extra_nw * cust).sum()),
+        "customer_hours_below_min": float((extra_low * cust).sum()),
+        "demand_not_served_m3": float((unserved - unserved_b).clip(lower=0.0).sum()),
+        "max_hours_without_water": float(h_nw[affected_nw].max()) if len(affected_nw)
+        else 0.0,
         "synthetic_valves": bool(iso.synthetic_valves),
-        "solver_ok": bool(diag.loc[in_win, "converged"].all()),
+        "solver_ok": steps_ok,
+        "hydraulics_reliable": bool(steps_ok and (node_ok | drained).all()),
+        "unreliable_nodes": tuple(unreliable),
     }
     return Impact(nodes=nodes, hourly=hourly, tanks=tanks, summary=summary,
                   node_status=status, results=res, baseline=base)

@@ -5,12 +5,12 @@ Built by pages and scripts, read by ``plan``, ``window`` and ``emergency``.
 
 Defaults and where they come from (every one is a parameter):
 
-- minimum service pressure 14 m (0.14 MPa at network extremities, CJ/T 316-2009 §6.2 /
+- minimum service pressure 14.28 m (0.14 MPa at network extremities, CJ/T 316-2009 §6.2 /
   GB/T 32063-2015, medium-high confidence);
 - notice 24 h before a planned shutdown, emergency supply when an outage lasts over
   24 h (Kunming 2023 plan §14);
 - pressure-driven demand: no water at or below 0 m, full demand from the minimum service
-  pressure up (so a customer below 14 m gets part of the demand);
+  pressure up (so a customer below 14.28 m gets part of the demand);
 - emergency supply 15 L per person per day (the Sphere humanitarian minimum for
   drinking, cooking and basic hygiene; raise it for longer outages), 2.62 persons per
   account (7th national census 2020, average household), standpipe taps for 250 persons
@@ -76,7 +76,7 @@ class EmergencyPolicy:
 
     after_h: float = 24.0
     litres_per_person_day: float = 15.0
-    persons_per_account: float = 2.62
+    persons_per_account: float = 2.62  # = customers.DEFAULT_PERSONS_PER_ACCOUNT
     draw_hours_per_day: float = 12.0
     tanker_m3: float = 8.0
     persons_per_tap: float = 250.0
@@ -116,6 +116,10 @@ class Policy:
         time on that weekday; matters for weekly patterns only).
     threads : int
         Threads for the start search.
+    residential_litres_per_person_day : float
+        Residential use per person, L/person/d, to estimate accounts from demand where no
+        billing data are given (GB/T 50331-2002 zone 5: 100-140; 120 by default); with
+        ``emergency.persons_per_account`` as the household size.
     emergency : EmergencyPolicy
     """
 
@@ -132,7 +136,16 @@ class Policy:
     forbidden_weekdays: tuple[int, ...] = ()
     model_start_weekday: int = 0
     threads: int = 2
+    residential_litres_per_person_day: float = 120.0
     emergency: EmergencyPolicy = field(default_factory=EmergencyPolicy)
+
+    @property
+    def use_m3_per_account_day(self) -> float:
+        """Average use of one account for estimates from demand, m3/d."""
+        from .customers import use_per_account_m3_day
+
+        return use_per_account_m3_day(self.emergency.persons_per_account,
+                                      self.residential_litres_per_person_day)
 
     @property
     def required_pressure_m(self) -> float:

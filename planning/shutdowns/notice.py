@@ -6,7 +6,9 @@ junction whose customers lose water or fall below the minimum pressure.
 
 Columns: ``job_id``, ``kind`` ("planned" / "unplanned"), ``node``, ``customers``,
 ``impact`` ("no water" / "low pressure"), ``start``, ``expected_end``,
-``notice_issued`` (ISO 8601 local times), ``notice_hours`` (from issue to start),
+``notice_issued`` (ISO 8601 local times), ``notice_deadline`` (the latest time the notice
+may go out: the start minus the notice period, 24 h by §14; the start itself for a burst),
+``notice_hours`` (from issue to start),
 ``synthetic_valves`` (the valve layer was generated: check on site).
 
 Exports :func:`notice_list` and :func:`write_csv_atomic`. Called by ``plan``.
@@ -15,7 +17,7 @@ Exports :func:`notice_list` and :func:`write_csv_atomic`. Called by ``plan``.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +27,13 @@ from models import write_csv
 from .impact import Impact
 
 NOTICE_COLUMNS = ("job_id", "kind", "node", "customers", "impact", "start",
-                  "expected_end", "notice_issued", "notice_hours", "synthetic_valves")
+                  "expected_end", "notice_issued", "notice_deadline", "notice_hours",
+                  "synthetic_valves")
 
 
 def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
-                notice_issued: datetime, *, planned: bool = True) -> pd.DataFrame:
+                notice_issued: datetime, *, planned: bool = True,
+                notice_h: float = 24.0) -> pd.DataFrame:
     """Customers to notify, one row per junction.
 
     Parameters
@@ -41,6 +45,8 @@ def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
     notice_issued : datetime
         When the notice goes out ("now" of the study; the burst time for bursts).
     planned : bool
+    notice_h : float
+        Notice period of a planned shutdown, h (the deadline is ``start - notice_h``).
 
     Returns
     -------
@@ -49,6 +55,7 @@ def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
     """
     nodes = imp.nodes
     rows = nodes[nodes["customers"] > 0]
+    deadline = start - timedelta(hours=float(notice_h)) if planned else start
     no_water = rows["hours_without_water"] > rows["baseline_hours_without_water"]
     table = pd.DataFrame({
         "job_id": job_id, "kind": "planned" if planned else "unplanned",
@@ -57,6 +64,7 @@ def notice_list(imp: Impact, job_id: str, start: datetime, end: datetime,
         "start": start.isoformat(timespec="minutes"),
         "expected_end": end.isoformat(timespec="minutes"),
         "notice_issued": notice_issued.isoformat(timespec="minutes"),
+        "notice_deadline": deadline.isoformat(timespec="minutes"),
         "notice_hours": round((start - notice_issued).total_seconds() / 3600.0, 2),
         "synthetic_valves": bool(imp.summary.get("synthetic_valves", False)),
     }, columns=list(NOTICE_COLUMNS))

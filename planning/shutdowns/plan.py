@@ -106,6 +106,15 @@ class JobPlan:
                 "demand_not_served_m3": float(row["demand_not_served_m3"])}
 
     @property
+    def notice_deadline(self) -> datetime | None:
+        """Latest time to notify customers: the start minus ``policy.notice_h`` (§14: 24 h);
+        the start itself for a burst; None when no start is permitted."""
+        if self.impact is None:
+            return None
+        start = self.impact.summary["start"]
+        return start - timedelta(hours=self.policy.notice_h) if self.planned else start
+
+    @property
     def notice_list(self) -> pd.DataFrame:
         return self.notice
 
@@ -152,8 +161,13 @@ def _checks(planned, policy, iso, windows, imp, emerg, earliest, now) -> tuple:
     out = []
     if planned:
         out.append("planned shutdown: needs the water authority's approval before notice (§14)")
-        out.append(f"notice to customers by {now:%Y-%m-%d %H:%M}, at least "
-                   f"{policy.notice_h:g} h before the start (web, SMS, community notice)")
+        if imp is not None:
+            by = imp.summary["start"] - timedelta(hours=policy.notice_h)
+            out.append(f"notice to customers by {by:%Y-%m-%d %H:%M}, {policy.notice_h:g} h "
+                       "before the start (web, SMS, community notice)")
+        else:
+            out.append(f"notice to customers at least {policy.notice_h:g} h before the start "
+                       "(web, SMS, community notice)")
         if not windows["permitted"].any():
             out.append("no permitted start in the horizon: relax the rules or widen it")
     else:
@@ -167,7 +181,16 @@ def _checks(planned, policy, iso, windows, imp, emerg, earliest, now) -> tuple:
                    f"{len(iso.extra_segments)} extra segment(s), "
                    f"{len(iso.extra_nodes)} extra node(s) isolated")
     if imp is not None and not imp.summary["solver_ok"]:
-        out.append("some hydraulic steps did not converge: treat pressures with care")
+        out.append("WARNING: some hydraulic steps did not converge: the figures are "
+                   "unreliable (see the hydraulics_reliable column)")
+    if imp is not None and imp.summary["solver_ok"] and not imp.summary["hydraulics_reliable"]:
+        out.append(f"WARNING: {len(imp.summary['unreliable_nodes'])} node(s) were better "
+                   "supplied with the shutdown than without (a hydraulic artefact): their "
+                   "hours are shown at the baseline's; check the model (hydraulics_reliable)")
+    doubtful = windows["solver"].isin(["not converged", "unreliable (below baseline)"])
+    if planned and doubtful.any():
+        out.append(f"WARNING: {int(doubtful.sum())} candidate start(s) have unreliable "
+                   "hydraulics (solver column); they rank after the sound ones")
     if emerg is not None and emerg.required:
         status = "points found" if emerg.points_ok else "NO adequate network point found"
         out.append(f"emergency water supply required: {emerg.daily_volume_m3:.1f} m3/d for "
@@ -221,7 +244,8 @@ def plan_job(net, job: Job, valve_layer: pd.DataFrame | None = None,
         raise ShutdownInputError("job", None, "inoperable_valves",
                                  f"{job.inoperable_valves!r}: give a list of valve ids")
     iso = isolate(segment_map(net, layer), job.pipe, job.inoperable_valves)
-    cust = customers_per_node(net, customers)
+    cust = customers_per_node(net, customers,
+                              use_m3_per_account_day=policy.use_m3_per_account_day)
     step_s = int(round(policy.start_step_h * 3600))
     clock = study_clock(net, now, step_s, policy.model_start_weekday)
     cands = candidate_starts(clock, now, dur_s, policy, job.not_before)
@@ -246,7 +270,8 @@ def plan_job(net, job: Job, valve_layer: pd.DataFrame | None = None,
     start_s = int(best["start_s"].iloc[0])
     imp = impact(wn, clock, iso, cust, policy, start_s, dur_s, planned=True)
     start = clock.at(start_s)
-    notice = notice_list(imp, job.job_id, start, start + timedelta(seconds=dur_s), now)
+    notice = notice_list(imp, job.job_id, start, start + timedelta(seconds=dur_s), now,
+                         notice_h=policy.notice_h)
     emerg = emergency_plan(wn, clock, iso, imp, policy, start_s, dur_s)
     return JobPlan(job, policy, now, True, iso, windows, first, imp, notice, emerg,
                    _checks(True, policy, iso, windows, imp, emerg, first, now), name)
@@ -276,7 +301,8 @@ def burst(net, pipe: str, time: datetime, valve_layer: pd.DataFrame | None = Non
               job_id=job_id or f"burst {pipe} {time:%Y-%m-%d %H:%M}",
               inoperable_valves=tuple(inoperable_valves))
     iso = isolate(segment_map(net, layer), pipe, job.inoperable_valves)
-    cust = customers_per_node(net, customers)
+    cust = customers_per_node(net, customers,
+                              use_m3_per_account_day=policy.use_m3_per_account_day)
     t0 = floor_to_step(time.replace(microsecond=0), JOB_STEP_S)
     rules = replace(policy, notice_h=0.0, night_only=False, forbidden_dates=(),
                     forbidden_weekdays=(), horizon_days=JOB_STEP_S / 86400.0,

@@ -120,8 +120,10 @@ def _rank(table: pd.DataFrame) -> pd.DataFrame:
     ok = table["permitted"] & (table["solver"] != "failed") & table[COST_COLUMNS[0]].notna()
     keys = table.loc[ok, list(COST_COLUMNS)].round({COST_COLUMNS[0]: 6, COST_COLUMNS[1]: 6,
                                                       COST_COLUMNS[2]: 3})
-    keys = keys.assign(start_s=table.loc[ok, "start_s"])
-    order = keys.sort_values(list(COST_COLUMNS) + ["start_s"]).index
+    # starts whose hydraulics are sound rank before those that are not
+    keys = keys.assign(doubt=(table.loc[ok, "solver"] != "ok").astype(int),
+                       start_s=table.loc[ok, "start_s"])
+    order = keys.sort_values(["doubt", *COST_COLUMNS, "start_s"]).index
     table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
     table.loc[order, "rank"] = np.arange(1, len(order) + 1)
     table["best"] = table["rank"] == 1
@@ -153,8 +155,10 @@ def score_starts(wn_study, candidates: pd.DataFrame, closed_links, duration_s: i
     -------
     pandas.DataFrame
         ``candidates`` plus ``customer_hours_without_water``, ``customer_hours_below_min``,
-        ``demand_not_served_m3`` (NaN where not scored), ``solver`` ("ok", "not
-        converged" when some step did not converge, "failed", "" when not scored),
+        ``demand_not_served_m3`` (NaN where not scored; never negative), ``solver`` ("ok",
+        "not converged" when some step did not converge, "unreliable (below baseline)" when
+        the closure scored better than the baseline, a hydraulic artefact published as 0,
+        "failed", "" when not scored),
         ``rank`` (1 = best permitted start) and ``best``.
     """
     table = candidates.copy()
@@ -177,7 +181,21 @@ def score_starts(wn_study, candidates: pd.DataFrame, closed_links, duration_s: i
         err = costs.error_code
         table.loc[todo, "solver"] = np.where(err >= 100, "failed",
                                              np.where(err > 0, "not converged", "ok"))
+        _clip_artefacts(table)
     return _rank(table)
+
+
+NEGATIVE_TOLERANCE = 1e-6
+"""Costs below minus this (customer-hours, m3) are hydraulic artefacts, not benefits."""
+
+
+def _clip_artefacts(table: pd.DataFrame) -> None:
+    """A shutdown never brings water: a cost below zero (the run with the closure better
+    supplied than the baseline) is an artefact of the hydraulics. Publish 0 and say so."""
+    neg = (table[list(COST_COLUMNS)] < -NEGATIVE_TOLERANCE).any(axis=1)
+    table.loc[neg & (table["solver"] == "ok"), "solver"] = "unreliable (below baseline)"
+    for col in COST_COLUMNS:
+        table[col] = table[col].clip(lower=0.0)
 
 
 def brute_force_costs(wn_study, candidates: pd.DataFrame, closed_links, duration_s: int,
