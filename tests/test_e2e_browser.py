@@ -152,13 +152,34 @@ class UI:
         """Click a button by its label."""
         self.page.get_by_role("button", name=name).click()
 
+    def choose(self, box, option: str, *, exact: bool = False, tries: int = 3) -> None:
+        """Open the select box ``box`` and pick ``option``.
+
+        A click that lands while the page redraws leaves the list closed; it is tried again
+        (up to ``tries`` times) after the page is idle.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(tries):
+            self.idle()
+            box.locator("input").click()
+            item = self.page.get_by_role("option", name=option, exact=exact)
+            try:
+                item.wait_for(state="visible", timeout=10_000)
+            except PlaywrightTimeout:
+                if attempt == tries - 1:
+                    raise
+                self.page.keyboard.press("Escape")
+                continue
+            item.click()
+            return
+
     def load_study(self, file_label: str) -> None:
         """Open the page's "Study file" box, pick a listed file and load it."""
         self.page.get_by_text("Study file: save or load (YAML)").click()
         box = self.page.locator("[data-testid='stSelectbox']").filter(
             has_text="Saved and example studies")
-        box.locator("input").click()
-        self.page.get_by_role("option", name=file_label).click()
+        self.choose(box, file_label)
         self.click("Load the chosen file")
         # the box may redraw closed when the study switches the network: in the page, not
         # necessarily visible
@@ -478,10 +499,9 @@ def test_ledger_workflow_in_browser(server, browser, tmp_path):
         ui.text("Filed 2 applications: E-1, E-2.", timeout_ms=RUN_TIMEOUT_MS)
         box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Applications")
         for aid in ("E-1", "E-2"):
-            box.locator("input").click()
-            page.get_by_role("option", name=aid, exact=True).click()
+            ui.choose(box, aid, exact=True)
+            page.keyboard.press("Escape")  # a multiselect's list stays open after a pick
             ui.idle()
-        page.keyboard.press("Escape")
         typed("Your name", "Wang")
         typed("When (YYYY-MM-DD HH:MM; empty: now)", "2025-03-03 10:30")
         ui.click("Assess the chosen")
