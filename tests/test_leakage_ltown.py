@@ -133,8 +133,11 @@ def test_orifice_flow_and_the_command(ltown, leaks, tmp_path):
     assert list(table.index) == ["2019-01", "2019-02"]
     assert (table["days_simulated"] == [31, 28]).all()
     assert (table["leakage_m3"] > 0).all()
+    # the CSV keeps 6 significant digits: volumes of 1e5 m3 are rounded to 1 m3, so the rate
+    # recomputed from them may differ by 100 * 1 / 1e5 percentage points
     assert np.allclose(table["gross_loss_rate_pct"],
-                       100 * (table["supplied_m3"] - table["registered_m3"]) / table["supplied_m3"])
+                       100 * (table["supplied_m3"] - table["registered_m3"]) / table["supplied_m3"],
+                       rtol=0, atol=2e-3)
     # every junction balance closes: supplied = registered + leakage (solver tolerance)
     gap = table["supplied_m3"] - table["registered_m3"] - table["leakage_m3"]
     assert (gap.abs() < 0.005 * table["supplied_m3"]).all()

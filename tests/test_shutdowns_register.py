@@ -169,10 +169,13 @@ def test_early_warning_two_quarters_worse():
 
 
 def test_node_hour_compliance():
-    p = pd.DataFrame({"A": [20.0, 13.0, 20.0, 20.0], "B": [14.0, 14.0, 10.0, 30.0]},
+    p = pd.DataFrame({"A": [20.0, 13.0, 20.0, 20.0], "B": [15.0, 15.0, 10.0, 30.0]},
                      index=[0, 1800, 3600, 7200])
     # whole hours only: rows 0, 3600, 7200 -> 6 node-hours, one below (B at 3600)
     assert node_hour_compliance_pct(p) == pytest.approx(100 * 5 / 6)
+    # 0.14 MPa is 14.28 m: a node at 14.0 m is below it
+    p.loc[0, "B"] = 14.0
+    assert node_hour_compliance_pct(p) == pytest.approx(100 * 4 / 6)
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,23 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r'free \("11000" fast track: 0 cost\)$'), N_('free ("11000" fast track: 0 cost)')),
     (re.compile(r"connection \(reserved tap: on application\)$"),
      N_("connection (reserved tap: on application)")),
+    (re.compile(r"connection \(reserved tap, cost confirmed, meter installable, no earthwork: "
+                r"on application\)$"),
+     N_("connection (reserved tap, cost confirmed, meter installable, no earthwork: "
+        "on application)")),
+    (re.compile(r"connection \(front-loaded service, cost confirmed, meter installable, no "
+                r"earthwork: on application\)$"),
+     N_("connection (front-loaded service, cost confirmed, meter installable, no earthwork: "
+        "on application)")),
+    (re.compile(r"ASSUMPTION: small projects are free up to an external line of (?P<lmax>[\d.]+) "
+                r"m; the published plan \(§12\) lost this figure, so it is a policy parameter, "
+                r"not the plan's number$"),
+     N_("ASSUMPTION: small projects are free up to an external line of {lmax} m; the published "
+        "plan (§12) lost this figure, so it is a policy parameter, not the plan's number.")),
+    (re.compile(r"No statutory holiday data for (?P<year>\d+): deadlines that year count "
+                r"Monday-Friday only; give a holiday file to correct them$"),
+     N_("No statutory holiday data for {year}: deadlines that year count Monday-Friday only; "
+        "give a holiday file to correct them.")),
     (re.compile(r'connection \("11000": 1 step, 0 documents, 0 cost, 0 trips\)$'),
      N_('connection ("11000": 1 step, 0 documents, 0 cost, 0 trips)')),
     (re.compile(r'connection \("350", with external line\)$'),
