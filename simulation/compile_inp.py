@@ -22,7 +22,7 @@ from models.network import wntr_model
 
 from .compile import CompiledNetwork, NetArrays, _pipe_leakage, compile_network, total_demand_m3s
 from .compile_parts import adjacency, pipe_arrays
-from .controls import ControlArrays, _hours_g, _internal_setting
+from .controls import ControlArrays, _hours_g, _internal_setting, control_rows_to_arrays
 from .kernels import constants as C
 
 
@@ -230,16 +230,7 @@ def control_arrays(rows, node_index, link_index, net, u, first_tank) -> ControlA
                 thr = float(to_si(u.fu, float(tokens[7]), HydParam.Pressure))
                 grade = net.el[node] + u.pressure_ft(thr)
         out.append((k, node, ctype, grade, time, status, setting))
-    if not out:
-        z = np.zeros(0)
-        zi = np.zeros(0, dtype=np.int64)
-        return ControlArrays(zi, zi, zi, z, zi, zi, z, np.zeros(0, dtype=np.bool_))
-    a = list(zip(*out))
-    return ControlArrays(
-        link=np.asarray(a[0], dtype=np.int64), node=np.asarray(a[1], dtype=np.int64),
-        ctype=np.asarray(a[2], dtype=np.int64), grade=np.asarray(a[3], dtype=float),
-        time=np.asarray(a[4], dtype=np.int64), status=np.asarray(a[5], dtype=np.int64),
-        setting=np.asarray(a[6], dtype=float), enabled=np.ones(len(out), dtype=np.bool_))
+    return control_rows_to_arrays(out)
 
 
 def peak_demand_time_s(net, horizon_s: int = 86400) -> int:

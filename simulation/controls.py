@@ -189,6 +189,12 @@ def compile_controls(wn, node_index, link_index, net, u) -> ControlArrays:
             else:
                 grade = u.length_ft(thr)
         rows.append((k, node, ctype, grade, time, status, setting))
+    return control_rows_to_arrays(rows)
+
+
+def control_rows_to_arrays(rows: list[tuple]) -> ControlArrays:
+    """``ControlArrays`` of ``(link, node, ctype, grade_ft, time_s, status, setting)`` rows,
+    all enabled (both compile paths build their rows, then call this)."""
     if not rows:
         z = np.zeros(0)
         zi = np.zeros(0, dtype=np.int64)

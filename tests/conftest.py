@@ -25,3 +25,23 @@ def _language_of_the_tests():
 
     with use_language(os.environ["PLANNER_LANGUAGE"]):
         yield
+
+
+@pytest.fixture(scope="module")
+def leaky_net3():
+    """Net3 over 2 days with uniform FAVAD leakage (5 mm2 per 100 m, 0.05 mm2/m per 100 m)."""
+    import models
+    from benchmarks.networks import network_path
+    from planning.leakage import uniform_leakage
+
+    net = models.load_network(network_path("Net3"))
+    net.wn.options.time.duration = 2 * 86400
+    return uniform_leakage(net, 5.0, 0.05)
+
+
+@pytest.fixture(scope="module")
+def leaky_run3(leaky_net3):
+    """The extended-period run of ``leaky_net3``."""
+    from simulation import NumbaSimulator
+
+    return NumbaSimulator(leaky_net3).run_sim()

@@ -25,23 +25,11 @@ from simulation import NumbaSimulator
 from simulation.standards import MIN_SERVICE_HEAD_M
 
 
-@pytest.fixture(scope="module")
-def net3():
-    net = models.load_network(network_path("Net3"))
-    net.wn.options.time.duration = 2 * 86400
-    return uniform_leakage(net, 5.0, 0.05)
-
-
-@pytest.fixture(scope="module")
-def run3(net3):
-    return NumbaSimulator(net3).run_sim()
-
-
 # ---- item 8: the standard's names; two rates only ---------------------------------------
-def test_two_rates_under_their_standard_names(net3, run3):
+def test_two_rates_under_their_standard_names(leaky_net3, leaky_run3):
     r = cjj92_assess(Cjj92Inputs(supplied_m3=100.0, registered_m3=90.0))
     assert "漏损率 R_BL" in r.verdict
-    table = water_balance(net3, run3)
+    table = water_balance(leaky_net3, leaky_run3)
     assert "leakage_rate_pct" not in table.columns      # no third "leakage rate"
     assert {"gross_loss_rate_pct", "leakage_m3"} <= set(table.columns)
     import planning.leakage.cjj92 as mod
@@ -104,7 +92,7 @@ def test_dn75_length_uses_nominal_classes():
 
 
 # ---- item 13: night flow by clock night; 0.14 MPa ----------------------------------------------
-def test_minimum_night_flow_groups_by_clock_night(net3):
+def test_minimum_night_flow_groups_by_clock_night(leaky_net3):
     net = models.load_network(network_path("Net3"))
     net.wn.options.time.duration = 2 * 86400
     net.wn.options.time.start_clocktime = 3 * 3600      # the model starts at 03:00
@@ -134,10 +122,10 @@ def test_service_pressure_is_0_14_mpa_in_metres():
 
 
 # ---- item 5: zones of negligible supply get no rate ---------------------------------------------
-def test_negligible_zone_has_no_rate(net3, run3):
+def test_negligible_zone_has_no_rate(leaky_net3, leaky_run3):
     cut = ["10", "335", "20", "40", "50", "60", "329"]
-    zones = zones_from_boundaries(net3, cut)
-    table = cjj92_table(net3, run3, zones)
+    zones = zones_from_boundaries(leaky_net3, cut)
+    table = cjj92_table(leaky_net3, leaky_run3, zones)
     tiny = table.drop(index=NETWORK)
     share = tiny["supplied_m3"] / table.loc[NETWORK, "supplied_m3"]
     assert (tiny["negligible_supply"] == (share <= 1e-3)).all()
